@@ -1,0 +1,4 @@
+import { Migration20261125000000Initial } from './Migration20261125000000_initial.js';
+
+/** Every migration, in order. Listed explicitly so the compiled service needs no file globbing at start-up. */
+export const migrationsList = [{ name: 'Migration20261125000000_initial', class: Migration20261125000000Initial }];

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { createLogger } from './common/logger.js';
+
+/** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
+export async function createApp(config: AppConfig & { database: { url: string } }): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: createLogger(config.logLevel),
+  });
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Warranty service')
+      .setDescription('Stores submit items and get protection plans (warranties) priced from the item type and cost.')
+      .setVersion('1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

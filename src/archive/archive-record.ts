@@ -1,0 +1,17 @@
+/** What lands in the archive for one accepted POST (SPEC, Archive). */
+export interface ArchiveDocument {
+  event_id: string;
+  request_id: string;
+  received_at: string;
+  request: unknown;
+  response: { status: number; body: unknown };
+}
+
+/** An outbox row as the archive handles it. */
+export interface ArchiveRecordRef {
+  id: number;
+  objectKey: string;
+  document: ArchiveDocument;
+  /** Upload attempts so far, this one included. */
+  attempts: number;
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { ArchiveOutbox } from './archive-outbox.js';
+import { ArchiveUploader } from './archive-uploader.js';
+
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Picks up what the listener could not finish: failed uploads (after their backoff) and records whose
+ * writer died (after their lease). Runs in every instance; FOR UPDATE SKIP LOCKED keeps them apart.
+ */
+@Injectable()
+export class ArchiveSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ArchiveSweeper');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private lastPrune = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: ArchiveOutbox,
+    private readonly uploader: ArchiveUploader,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  /** One pass: claim as many due records as the uploader has room for. Returns how many it claimed. */
+  async sweepOnce(): Promise<number> {
+    const room = Math.min(this.uploader.room, this.config.archive.batchSize);
+    let claimed = 0;
+    if (room > 0) {
+      const records = await this.outbox.claimDue(room);
+      for (const record of records) await this.uploader.offer(record);
+      claimed = records.length;
+    }
+    if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      const pruned = await this.outbox.prune(this.config.archive.retentionHours);
+      if (pruned > 0) this.logger.log({ message: 'pruned archived outbox records', count: pruned });
+    }
+    return claimed;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    const left = await this.uploader.drain(this.config.shutdownDrainMs);
+    if (left > 0) this.logger.warn({ message: 'shutdown deadline reached; unfinished archive uploads stay in the outbox', count: left });
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.sweepOnce()
+        .then((claimed) => this.schedule(claimed >= this.config.archive.batchSize ? 0 : this.config.archive.sweepIntervalMs))
+        .catch((error: unknown) => {
+          this.logger.warn({ message: 'archive sweep failed', error: error instanceof Error ? error.message : String(error) });
+          this.schedule(this.config.archive.sweepIntervalMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { ArchiveMetrics } from './archive-metrics.js';
+import { ArchiveOutbox } from './archive-outbox.js';
+import type { ArchiveRecordRef } from './archive-record.js';
+import { ArchiveTarget } from './archive-target.js';
+import { backoffDelay } from './backoff.js';
+
+/**
+ * Uploads records with at most `uploadConcurrency` in flight and a bounded queue behind them, so a
+ * slow S3 costs neither request latency nor unbounded memory: what does not fit is handed back to
+ * the sweepers through the outbox.
+ */
+@Injectable()
+export class ArchiveUploader {
+  private readonly logger = new Logger('Archive');
+  private readonly queue: ArchiveRecordRef[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxQueued: number;
+
+  constructor(
+    private readonly outbox: ArchiveOutbox,
+    private readonly target: ArchiveTarget,
+    private readonly metrics: ArchiveMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.maxQueued = config.archive.uploadConcurrency * 64;
+  }
+
+  /** How many more records this process can take on now. */
+  get room(): number {
+    return Math.max(0, this.maxQueued - this.queue.length - this.inFlight.size);
+  }
+
+  get busy(): number {
+    return this.queue.length + this.inFlight.size;
+  }
+
+  /** Queues a record it holds the lease of. Returns false (and releases the lease) when full. */
+  async offer(record: ArchiveRecordRef): Promise<boolean> {
+    if (this.room === 0) {
+      await this.outbox.release(record.id).catch((error: unknown) => this.logFailure('release', record, error));
+      return false;
+    }
+    this.queue.push(record);
+    this.pump();
+    return true;
+  }
+
+  /** Waits for queued and in-flight uploads, at most `deadlineMs`; returns how many were left unfinished. */
+  async drain(deadlineMs: number): Promise<number> {
+    const deadline = Date.now() + deadlineMs;
+    while (this.busy > 0 && Date.now() < deadline) {
+      const timeLeft = deadline - Date.now();
+      await Promise.race([Promise.race(this.inFlight), new Promise((resolve) => setTimeout(resolve, Math.min(timeLeft, 100)))]);
+    }
+    return this.busy;
+  }
+
+  private pump(): void {
+    while (this.inFlight.size < this.config.archive.uploadConcurrency && this.queue.length > 0) {
+      const record = this.queue.shift()!;
+      const upload = this.upload(record).finally(() => {
+        this.inFlight.delete(upload);
+        this.pump();
+      });
+      this.inFlight.add(upload);
+    }
+  }
+
+  private async upload(record: ArchiveRecordRef): Promise<void> {
+    try {
+      await this.target.put(record.objectKey, JSON.stringify(record.document));
+    } catch (error) {
+      this.metrics.failures.inc();
+      const retryInMs = backoffDelay(record.attempts, this.config.archive.backoffBaseMs, this.config.archive.backoffMaxMs);
+      this.logFailure('upload', record, error, retryInMs);
+      await this.outbox.markFailed(record.id, retryInMs, describe(error)).catch((e: unknown) => this.logFailure('mark failed', record, e));
+      return;
+    }
+    this.metrics.uploads.inc();
+    // If this update is lost, the lease runs out and the record is uploaded again: same key, same body.
+    await this.outbox.markArchived(record.id).catch((error: unknown) => this.logFailure('mark archived', record, error));
+  }
+
+  private logFailure(step: string, record: ArchiveRecordRef, error: unknown, retryInMs?: number): void {
+    this.logger.warn({
+      message: `archive ${step} failed`,
+      record_id: record.id,
+      event_id: record.document.event_id,
+      request_id: record.document.request_id,
+      attempts: record.attempts,
+      retry_in_ms: retryInMs,
+      error: describe(error),
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

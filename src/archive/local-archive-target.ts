@@ -1,0 +1,28 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ArchiveTarget } from './archive-target.js';
+
+/** The embedded default: files under a folder, with the S3 key layout as the relative path. */
+export class LocalArchiveTarget extends ArchiveTarget {
+  private readonly root: string;
+
+  constructor(root: string) {
+    super();
+    this.root = resolve(root);
+  }
+
+  override async put(key: string, body: string): Promise<void> {
+    const path = resolve(join(this.root, key));
+    if (!path.startsWith(this.root + sep)) throw new Error(`archive key escapes the archive folder: ${key}`);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename, so a reader (or a crash) never sees half a record.
+    const partial = `${path}.${randomUUID()}.partial`;
+    await writeFile(partial, body);
+    await rename(partial, path);
+  }
+
+  override describe(): string {
+    return `file://${this.root}`;
+  }
+}

@@ -1,0 +1,31 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** The one error shape every client sees (SPEC, Errors). */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  code: string;
+  message: string;
+  details?: FieldProblem[];
+}
+
+/** An error we mean to show the client, with a stable machine-readable code. */
+export class ApiError extends HttpException {
+  constructor(status: HttpStatus, readonly code: string, message: string, readonly details?: FieldProblem[]) {
+    super(message, status);
+  }
+
+  static validation(details: FieldProblem[]): ApiError {
+    const fields = [...new Set(details.map((d) => d.field))].join(', ');
+    return new ApiError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${fields}`, details);
+  }
+
+  static notFound(message: string): ApiError {
+    return new ApiError(HttpStatus.NOT_FOUND, 'NOT_FOUND', message);
+  }
+}

@@ -1,0 +1,33 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { ApiError, type ErrorBody } from './api-error.js';
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+function body(status: number, code: string, message: string, details?: ErrorBody['details']): ErrorBody {
+  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', code, message, ...(details ? { details } : {}) };
+}
+
+/**
+ * Turns anything thrown while serving a request into the SPEC's JSON error. Only messages we wrote
+ * ourselves reach the client; anything unexpected becomes a bare 500 (logged by the caller).
+ */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof ApiError) return body(error.getStatus(), error.code, error.message, error.details);
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return body(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, error.message);
+  }
+  if (isDatabaseUnavailable(error)) {
+    return body(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+  }
+  return body(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');
+}

@@ -1,0 +1,30 @@
+import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import type { RequestWithContext } from './request-context.js';
+import { toErrorBody } from './error-body.js';
+
+/** The single place errors leave the service (registered globally in createApp). */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<RequestWithContext>();
+    const response = http.getResponse<Response>();
+    const body = toErrorBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error({
+        message: 'request failed',
+        request_id: request.requestId,
+        method: request.method,
+        path: request.path,
+        status: body.statusCode,
+        error: exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      });
+    }
+    if (response.headersSent) return;
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', '1');
+    response.status(body.statusCode).json(body);
+  }
+}

@@ -1,0 +1,44 @@
+import { HttpStatus, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import express from 'express';
+import { ApiError } from './api-error.js';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: true, type: () => true });
+
+function hasBody(request: Request): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** body-parser's error types, as the client should see them. */
+function parserError(error: { type?: string }): ApiError {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be UTF-8 JSON');
+    case 'entity.parse.failed':
+      return new ApiError(HttpStatus.BAD_REQUEST, 'MALFORMED_JSON', 'Request body is not valid JSON', [
+        { field: 'body', message: 'must be a valid JSON object' },
+      ]);
+    default:
+      return new ApiError(HttpStatus.BAD_REQUEST, 'BAD_REQUEST', 'Request body could not be read');
+  }
+}
+
+/**
+ * Parses JSON bodies inside Nest (not as a bare Express middleware), so malformed JSON (400),
+ * oversized bodies (413) and non-JSON content (415) reach the global exception filter like any error.
+ */
+@Injectable()
+export class JsonBodyMiddleware implements NestMiddleware {
+  use(request: Request, response: Response, next: NextFunction): void {
+    if (!hasBody(request)) return next();
+    if (!request.is('application/json')) {
+      throw new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+    }
+    parseJson(request, response, (error?: unknown) => (error ? next(parserError(error as { type?: string })) : next()));
+  }
+}

@@ -1,0 +1,16 @@
+import type { Request } from 'express';
+import { randomUUID } from 'node:crypto';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+export interface RequestWithContext extends Request {
+  requestId: string;
+  receivedAt: Date;
+}
+
+/** The client's own X-Request-Id when it is sane (printable, ≤ 128 chars), else a fresh UUID. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && ACCEPTABLE_REQUEST_ID.test(value) ? value : randomUUID();
+}

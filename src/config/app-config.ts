@@ -1,0 +1,158 @@
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+
+export type LogLevelName = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+/** Everything the service reads from its environment, parsed and validated once at start-up. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Number of HTTP worker processes (Node cluster); 1 runs the app in the main process. */
+  workers: number;
+  logLevel: LogLevelName;
+  dataDir: string;
+  database: {
+    /** Absent → an embedded PostgreSQL under `<dataDir>/postgres`. */
+    url: string | undefined;
+    embeddedPort: number;
+    poolSize: number;
+    /** How long a request may wait for a pooled connection before it gets 503. */
+    acquireTimeoutMs: number;
+    statementTimeoutMs: number;
+  };
+  archive: {
+    /** Absent → records go to `localDir` with the same key layout as in S3. */
+    s3Bucket: string | undefined;
+    s3Region: string;
+    s3Endpoint: string | undefined;
+    s3ForcePathStyle: boolean;
+    s3TimeoutMs: number;
+    localDir: string;
+    sweepIntervalMs: number;
+    /** A freshly written record belongs to the in-process listener for this long before the sweeper may take it. */
+    leaseMs: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    batchSize: number;
+    uploadConcurrency: number;
+    retentionHours: number;
+    /** Oldest pending record older than this is reported as a stuck backlog. */
+    stuckAfterMs: number;
+  };
+  shutdownDrainMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: readonly LogLevelName[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Reads one variable at a time and collects every problem, so a bad deploy shows all of them at once. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  string(name: string): string | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    return raw.trim();
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const lowered = raw.toLowerCase();
+    if (['true', '1', 'yes'].includes(lowered)) return true;
+    if (['false', '0', 'no'].includes(lowered)) return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      return undefined;
+    }
+  }
+
+  pattern(name: string, re: RegExp, rule: string): string | undefined {
+    const raw = this.string(name);
+    if (raw !== undefined && !re.test(raw)) {
+      this.problems.push(`${name} ${rule} (got "${raw}")`);
+      return undefined;
+    }
+    return raw;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const dataDir = resolve(read.string('DATA_DIR') ?? '.data');
+  const config: AppConfig = {
+    port: read.int('PORT', 3000, 0, 65535),
+    host: read.string('HOST') ?? '0.0.0.0',
+    workers: read.int('WEB_CONCURRENCY', cpus().length, 1, 64),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    dataDir,
+    database: {
+      url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+      embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
+      poolSize: read.int('DB_POOL_SIZE', 10, 1, 500),
+      acquireTimeoutMs: read.int('DB_ACQUIRE_TIMEOUT_MS', 2000, 50, 60000),
+      statementTimeoutMs: read.int('DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
+    },
+    archive: {
+      s3Bucket: read.pattern('S3_BUCKET', /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+      s3Region: read.pattern('S3_REGION', /^[a-z0-9-]+$/, 'must look like us-east-1') ?? 'us-east-1',
+      s3Endpoint: read.url('S3_ENDPOINT', ['http:', 'https:']),
+      s3ForcePathStyle: read.bool('S3_FORCE_PATH_STYLE', false),
+      s3TimeoutMs: read.int('S3_TIMEOUT_MS', 10000, 100, 600000),
+      localDir: resolve(read.string('ARCHIVE_DIR') ?? resolve(dataDir, 'archive')),
+      sweepIntervalMs: read.int('ARCHIVE_SWEEP_INTERVAL_MS', 1000, 10, 3600000),
+      leaseMs: read.int('ARCHIVE_LEASE_MS', 30000, 100, 3600000),
+      backoffBaseMs: read.int('ARCHIVE_BACKOFF_BASE_MS', 1000, 1, 3600000),
+      backoffMaxMs: read.int('ARCHIVE_BACKOFF_MAX_MS', 300000, 1, 86400000),
+      batchSize: read.int('ARCHIVE_BATCH_SIZE', 100, 1, 10000),
+      uploadConcurrency: read.int('ARCHIVE_UPLOAD_CONCURRENCY', 16, 1, 1000),
+      retentionHours: read.int('ARCHIVE_RETENTION_HOURS', 168, 0, 87600),
+      stuckAfterMs: read.int('ARCHIVE_STUCK_AFTER_MS', 300000, 1000, 86400000),
+    },
+    shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
+  };
+  if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
+    read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

@@ -1,0 +1,22 @@
+import { ConnectionException, DriverException } from '@mikro-orm/core';
+
+// SQLSTATE classes that mean "the database cannot serve us right now", not "your input was wrong":
+// 08 connection, 53 insufficient resources, 57 operator intervention (incl. 57014 statement timeout), 58 system error.
+const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/;
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/** True when an error says the database is down, overloaded or the pool could not hand out a connection in time. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionException) return true;
+  const candidates: unknown[] = [error];
+  if (error instanceof DriverException) candidates.push((error as { cause?: unknown }).cause);
+  for (const candidate of candidates) {
+    if (!candidate || typeof candidate !== 'object') continue;
+    const { code, message } = candidate as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || NETWORK_CODES.has(code))) return true;
+    if (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message)) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,30 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { Database } from './database.js';
+import { MikroOrmDatabase } from './mikro-orm-database.js';
+import { mikroOrmConfig } from './mikro-orm.config.js';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: MikroORM,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        if (!config.database.url) throw new Error('DATABASE_URL must be resolved before the application module starts');
+        return MikroORM.init(mikroOrmConfig({ ...config.database, url: config.database.url }));
+      },
+    },
+    { provide: Database, useClass: MikroOrmDatabase },
+  ],
+  exports: [Database, MikroORM],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(MikroORM) private readonly orm: MikroORM) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.orm.close(true);
+  }
+}

@@ -1,0 +1,33 @@
+import { defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { migrationsList } from '../../migrations/index.js';
+import { ArchiveRecordSchema } from '../archive/archive-record.entity.js';
+import { ItemSchema } from '../items/item.entity.js';
+import { StoreSchema } from '../stores/store.entity.js';
+import { WarrantySchema } from '../warranties/warranty.entity.js';
+
+export interface OrmSettings {
+  url: string;
+  poolSize: number;
+  acquireTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export function mikroOrmConfig(settings: OrmSettings) {
+  return defineConfig({
+    clientUrl: settings.url,
+    entities: [StoreSchema, ItemSchema, WarrantySchema, ArchiveRecordSchema],
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    pool: { min: 0, max: settings.poolSize, idleTimeoutMillis: 30000 },
+    // Passed to pg's Pool: a request waits at most acquireTimeoutMs for a connection (then 503),
+    // and no statement runs past statementTimeoutMs, so no request can hang on the database.
+    driverOptions: {
+      connectionTimeoutMillis: settings.acquireTimeoutMs,
+      statement_timeout: settings.statementTimeoutMs,
+      application_name: 'warranty-service',
+    },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, snapshotOnMigrate: false },
+    debug: false,
+  });
+}

@@ -1,0 +1,118 @@
+import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
+import { applyMigrations } from './database/migrate.js';
+
+type ResolvedConfig = AppConfig & { database: { url: string } };
+
+function log(level: 'log' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ level, pid: process.pid, timestamp: new Date().toISOString(), context: 'Main', message, ...fields })}\n`);
+}
+
+/** Serves until SIGTERM/SIGINT: stop accepting, finish in-flight requests, drain the archive, close the pool. */
+async function serve(config: ResolvedConfig): Promise<() => Promise<void>> {
+  const app: INestApplication = await createApp(config);
+  await app.listen(config.port, config.host);
+  return async () => {
+    const server = app.getHttpServer() as import('node:http').Server;
+    const force = setTimeout(() => server.closeAllConnections(), config.shutdownDrainMs).unref();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(force);
+    await app.close();
+  };
+}
+
+function onSignal(handler: (signal: NodeJS.Signals) => Promise<void>): void {
+  let started = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (started) return;
+      started = true;
+      handler(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log('error', 'shutdown failed', { error: String(error) });
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+async function runPrimary(config: AppConfig): Promise<void> {
+  let embedded: RunningPostgres | undefined;
+  let url = config.database.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(join(config.dataDir, 'postgres'), config.database.embeddedPort);
+    url = embedded.url;
+    log('log', 'started embedded PostgreSQL', { data_dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort });
+  }
+  const applied = await applyMigrations({ url });
+  log('log', 'migrations applied', { applied });
+  const resolved: ResolvedConfig = { ...config, database: { ...config.database, url } };
+
+  if (config.workers === 1) {
+    const stop = await serve(resolved);
+    log('log', 'listening', { port: config.port, workers: 1 });
+    onSignal(async () => {
+      await stop();
+      await embedded?.stop();
+    });
+    return;
+  }
+
+  // Several HTTP workers share the port; the outbox's row leases keep their archive work apart.
+  let stopping = false;
+  const fork = () => cluster.fork({ DATABASE_URL: url, WARRANTY_WORKER: '1' });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log('error', 'worker exited; starting another', { worker_pid: worker.process.pid, code, signal });
+    fork();
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  log('log', 'listening', { port: config.port, workers: config.workers });
+  onSignal(async (signal) => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            worker.once('exit', () => resolve());
+            worker.process.kill(signal);
+          }),
+      ),
+    );
+    await embedded?.stop();
+  });
+}
+
+async function runWorker(config: AppConfig): Promise<void> {
+  if (!config.database.url) throw new Error('worker started without DATABASE_URL');
+  const stop = await serve({ ...config, database: { ...config.database, url: config.database.url } });
+  onSignal(stop);
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (cluster.isPrimary) await runPrimary(config);
+  else await runWorker(config);
+}
+
+main().catch((error: unknown) => {
+  log('error', 'start-up failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+});

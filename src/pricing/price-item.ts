@@ -1,0 +1,25 @@
+import type { Cents } from './money.js';
+import type { PlanRule, PricingTable } from './pricing-table.js';
+
+export interface PricedPlan {
+  durationMonths: number;
+  priceCents: Cents;
+}
+
+/** base + cost × rate, rounded half up to the cent, in integers only. */
+export function planPrice(rule: PlanRule, costCents: Cents): Cents {
+  const share = Math.floor((costCents * rule.rateBasisPoints + 5_000) / 10_000);
+  return Math.max(rule.minimumCents, rule.baseCents + share);
+}
+
+/**
+ * The plans an item is offered, shortest first. An unknown type, or a cost outside the type's
+ * eligible range, gets none. Pure: the same table and input always give the same plans.
+ */
+export function priceItem(table: PricingTable, itemType: string, costCents: Cents): PricedPlan[] {
+  const rule = Object.hasOwn(table.itemTypes, itemType) ? table.itemTypes[itemType] : undefined;
+  if (!rule || costCents < rule.minCostCents || costCents > rule.maxCostCents) return [];
+  return rule.plans
+    .map((plan) => ({ durationMonths: plan.durationMonths, priceCents: planPrice(plan, costCents) }))
+    .sort((a, b) => a.durationMonths - b.durationMonths);
+}

@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { ACTIVE_PRICING } from './pricing-rules.js';
+import { PRICING_TABLE, PricingService } from './pricing.service.js';
+
+@Module({
+  providers: [{ provide: PRICING_TABLE, useValue: ACTIVE_PRICING }, PricingService],
+  exports: [PricingService],
+})
+export class PricingModule {}

@@ -1,0 +1,92 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
+
+// One home for the field rules that POST bodies and GET filters share (SPEC: "same rules as the POST fields").
+
+const trim = Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+const trimAndLowerCase = Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value));
+/** No control characters, lone surrogates or line/paragraph separators. */
+const PRINTABLE = /^[^\p{Cc}\p{Cs}\u2028\u2029]+$/u;
+
+interface FieldRule {
+  description: string;
+  example: string;
+  minLength: number;
+  maxLength: number;
+  pattern: RegExp;
+  patternMessage: string;
+  normalise: PropertyDecorator;
+}
+
+const RULES = {
+  store_uuid: {
+    description: "The store's own identifier (opaque; 15-hex-char ids and RFC UUIDs both work). Trimmed.",
+    example: 'b21ad0676f26439',
+    minLength: 1,
+    maxLength: 64,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    patternMessage: 'may only contain A-Z, a-z, 0-9, _ and -',
+    normalise: trim,
+  },
+  item_type: {
+    description: 'Kind of product, as in the pricing table (e.g. furniture, electronics). Trimmed and lower-cased.',
+    example: 'furniture',
+    minLength: 1,
+    maxLength: 64,
+    pattern: /^[a-z0-9_-]+$/,
+    patternMessage: 'may only contain a-z, 0-9, _ and - (it is lower-cased first)',
+    normalise: trimAndLowerCase,
+  },
+  item_sku: {
+    description: "The retailer's SKU, unique within a store. Trimmed; printable characters only.",
+    example: '986kjeo8fy9qhu',
+    minLength: 1,
+    maxLength: 128,
+    pattern: PRINTABLE,
+    patternMessage: 'must not contain control characters',
+    normalise: trim,
+  },
+  item_title: {
+    description: 'Product title shown to shoppers. Trimmed; printable characters only.',
+    example: "Amy's Sectional Sofa",
+    minLength: 1,
+    maxLength: 255,
+    pattern: PRINTABLE,
+    patternMessage: 'must not contain control characters',
+    normalise: trim,
+  },
+} satisfies Record<string, FieldRule>;
+
+export type TextField = keyof typeof RULES;
+
+function validators(field: TextField): PropertyDecorator[] {
+  const rule = RULES[field];
+  return [
+    rule.normalise,
+    IsString({ message: 'must be a string' }),
+    Length(rule.minLength, rule.maxLength, { message: `must be ${rule.minLength} to ${rule.maxLength} characters long` }),
+    Matches(rule.pattern, { message: rule.patternMessage }),
+  ];
+}
+
+function schema(field: TextField) {
+  const { description, example, minLength, maxLength, pattern } = RULES[field];
+  return { type: String, description, example, minLength, maxLength, pattern: pattern.source };
+}
+
+/** A text field that must be present (POST body). */
+export function RequiredText(field: TextField): PropertyDecorator {
+  return applyDecorators(ApiProperty(schema(field)), IsDefined({ message: 'is required' }), ...validators(field));
+}
+
+/** The same text field as an optional filter (GET query), under a possibly different name. */
+export function OptionalText(field: TextField, description?: string): PropertyDecorator {
+  const base = schema(field);
+  return applyDecorators(
+    ApiPropertyOptional({ ...base, description: description ?? base.description }),
+    IsOptional(),
+    ...validators(field),
+  );
+}

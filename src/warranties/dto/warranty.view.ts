@@ -1,0 +1,30 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** One protection plan on the wire (snake_case, money as JSON numbers with ≤ 2 decimals). */
+export class WarrantyView {
+  @ApiProperty({ example: 42 }) id: number;
+  @ApiProperty({ example: 1 }) store_id: number;
+  @ApiProperty({ example: 'b21ad0676f26439' }) store_uuid: string;
+  @ApiProperty({ example: '986kjeo8fy9qhu' }) item_sku: string;
+  @ApiProperty({ example: 'furniture' }) item_type: string;
+  @ApiProperty({ example: "Amy's Sectional Sofa" }) item_title: string;
+  @ApiProperty({ example: 150, type: Number }) item_cost: number;
+  @ApiProperty({ example: 20, type: Number }) warranty_price: number;
+  @ApiProperty({ example: 12 }) warranty_duration_months: number;
+  @ApiProperty({ example: '2026-11-01' }) pricing_version: string;
+  @ApiProperty({ example: '2026-11-23T10:00:00.000Z', format: 'date-time' }) created_at: string;
+  @ApiProperty({ example: '2026-11-23T10:00:00.000Z', format: 'date-time' }) updated_at: string;
+}
+
+export class WarrantiesView {
+  @ApiProperty({ type: [WarrantyView], description: 'Ordered by duration.' })
+  warranties: WarrantyView[];
+}
+
+export class WarrantyPageView {
+  @ApiProperty({ type: [WarrantyView], description: 'Ordered by id.' })
+  warranties: WarrantyView[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.', example: 'djE6NDI' })
+  next_cursor: string | null;
+}

@@ -1,0 +1,57 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiError } from '../common/api-error.js';
+import { ApiErrors } from '../common/api-docs.js';
+import type { RequestWithContext } from '../common/request-context.js';
+import { CreateWarrantyDto } from './dto/create-warranty.dto.js';
+import { ListWarrantiesQuery } from './dto/list-warranties.query.js';
+import { WarrantiesView, WarrantyPageView, WarrantyView } from './dto/warranty.view.js';
+import { WarrantiesService } from './warranties.service.js';
+
+const SEED_PAYLOAD = {
+  store_uuid: 'b21ad0676f26439',
+  item_type: 'furniture',
+  item_sku: '986kjeo8fy9qhu',
+  item_cost: 150.0,
+  item_title: "Amy's Sectional Sofa",
+};
+const MAX_ID = 9_007_199_254_740_991;
+
+@ApiTags('warranties')
+@ApiHeader({ name: 'X-Request-Id', required: false, description: 'Echoed back; generated when absent.' })
+@Controller('api/warranties')
+export class WarrantiesController {
+  constructor(private readonly warranties: WarrantiesService) {}
+
+  @Post()
+  @ApiOperation({ summary: "Submit an item; get (and keep) its protection plans", description: 'Idempotent: re-sending the same payload changes nothing.' })
+  @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: SEED_PAYLOAD } } })
+  @ApiCreatedResponse({ type: WarrantiesView, description: 'At least one plan was created.' })
+  @ApiOkResponse({ type: WarrantiesView, description: 'Plans already existed; they were updated or stayed as they were.' })
+  @ApiErrors(400, 413, 415, 422, 503)
+  async submit(@Body() dto: CreateWarrantyDto, @Req() request: RequestWithContext, @Res({ passthrough: true }) response: Response): Promise<WarrantiesView> {
+    const result = await this.warranties.submit(dto, { requestId: request.requestId, receivedAt: request.receivedAt, rawBody: request.body });
+    response.status(result.status);
+    return result.body;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List plans, filtered and paged by id (keyset cursor)' })
+  @ApiOkResponse({ type: WarrantyPageView })
+  @ApiErrors(400, 503)
+  list(@Query() query: ListWarrantiesQuery): Promise<WarrantyPageView> {
+    return this.warranties.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One plan by id' })
+  @ApiOkResponse({ type: WarrantyView })
+  @ApiErrors(400, 404, 503)
+  findOne(@Param('id') id: string): Promise<WarrantyView> {
+    if (!/^[1-9]\d{0,15}$/.test(id) || Number(id) > MAX_ID) {
+      throw ApiError.validation([{ field: 'id', message: 'must be a positive integer' }]);
+    }
+    return this.warranties.findOne(Number(id));
+  }
+}
