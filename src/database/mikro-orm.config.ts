@@ -27,7 +27,7 @@ export function mikroOrmConfig(settings: OrmSettings) {
       statement_timeout: settings.statementTimeoutMs,
       application_name: 'warranty-service',
     },
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, snapshotOnMigrate: false },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, snapshotOnMigrate: false, silent: true },
     debug: false,
   });
 }

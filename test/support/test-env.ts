@@ -1,0 +1,188 @@
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { applyMigrations } from '../../src/database/migrate.js';
+import { freePort } from './free-port.js';
+
+/** Set by test/support/run-tests.ts (npm test). */
+function requiredEnv(name: 'TEST_DATABASE_URL' | 'TEST_S3_ENDPOINT'): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with "npm test", which starts PostgreSQL and S3 first`);
+  return value;
+}
+
+/** The compiled service entry point, wherever this file was compiled to. */
+export const MAIN_SCRIPT = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+export const SEED_PAYLOAD = Object.freeze({
+  store_uuid: 'b21ad0676f26439',
+  item_type: 'furniture',
+  item_sku: '986kjeo8fy9qhu',
+  item_cost: 150.0,
+  item_title: "Amy's Sectional Sofa",
+});
+
+const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+
+/** A fresh, empty database on the test PostgreSQL server, migrated to the current schema. */
+export async function createDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: requiredEnv('TEST_DATABASE_URL') });
+  const name = uniqueName('t_');
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(requiredEnv('TEST_DATABASE_URL'));
+  url.pathname = `/${name}`;
+  await applyMigrations({ url: url.toString() });
+  return url.toString();
+}
+
+/** A pg client on a test database, for assertions straight against the tables. */
+export async function sqlClient(databaseUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  return client;
+}
+
+export interface TestBucket {
+  name: string;
+  endpoint: string;
+  client: S3Client;
+  keys(prefix?: string): Promise<string[]>;
+  read(key: string): Promise<unknown>;
+}
+
+/** A fresh bucket on the test S3 server (s3rver). */
+export async function createBucket(endpoint = requiredEnv('TEST_S3_ENDPOINT')): Promise<TestBucket> {
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
+  const name = uniqueName('b-');
+  await client.send(new CreateBucketCommand({ Bucket: name }));
+  return {
+    name,
+    endpoint,
+    client,
+    async keys(prefix = '') {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: name, Prefix: prefix, ContinuationToken: token }));
+        keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
+    },
+    async read(key: string) {
+      const object = await client.send(new GetObjectCommand({ Bucket: name, Key: key }));
+      return JSON.parse(await object.Body!.transformToString());
+    },
+  };
+}
+
+/** Environment for the service: a test database, an optional bucket, quiet logs, fast archive sweeps. */
+export function serviceEnv(databaseUrl: string, bucket?: { name: string; endpoint: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'error',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'warranty-data-')),
+    WEB_CONCURRENCY: '1',
+    ARCHIVE_SWEEP_INTERVAL_MS: '200',
+    ARCHIVE_BACKOFF_BASE_MS: '100',
+    ARCHIVE_BACKOFF_MAX_MS: '1000',
+    ...(bucket ? { S3_BUCKET: bucket.name, S3_ENDPOINT: bucket.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' } : {}),
+    ...extra,
+  };
+}
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The whole application in this process, listening on 127.0.0.1 (real HTTP, real PostgreSQL). */
+export async function startApp(env: Record<string, string>): Promise<TestApp> {
+  const config = loadConfig(env);
+  const app = await createApp({ ...config, database: { ...config.database, url: config.database.url! } });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  return { app, config, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  /** Sends the signal and resolves with the exit code (or the signal name). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** The compiled service (dist/src/main.js) as its own process, as in production; waits until it is ready. */
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN_SCRIPT], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited during start-up:\n${output}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`service not ready after 30 s:\n${output}`);
+    }
+    await sleep(100);
+  }
+  return {
+    url,
+    child,
+    output: () => output,
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns true or `timeoutMs` passes; returns whether it became true. */
+export async function eventually(probe: () => Promise<boolean>, timeoutMs = 20_000, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return true;
+    await sleep(everyMs);
+  }
+  return probe();
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(`${url}/api/warranties`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
