@@ -10,7 +10,9 @@ import { applyMigrations } from './database/migrate.js';
 type ResolvedConfig = AppConfig & { database: { url: string } };
 
 function log(level: 'log' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ level, pid: process.pid, timestamp: new Date().toISOString(), context: 'Main', message, ...fields })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level, pid: process.pid, timestamp: new Date().toISOString(), context: 'Main', message, ...fields })}\n`,
+  );
 }
 
 /** Serves until SIGTERM/SIGINT: stop accepting, finish in-flight requests, drain the archive, close the pool. */

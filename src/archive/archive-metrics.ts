@@ -9,7 +9,11 @@ export class ArchiveMetrics {
 
   constructor(registry: Registry, outbox: ArchiveOutbox) {
     this.uploads = new Counter({ name: 'archive_uploads_total', help: 'Archive records uploaded by this process', registers: [registry] });
-    this.failures = new Counter({ name: 'archive_upload_failures_total', help: 'Failed archive uploads (each is retried)', registers: [registry] });
+    this.failures = new Counter({
+      name: 'archive_upload_failures_total',
+      help: 'Failed archive uploads (each is retried)',
+      registers: [registry],
+    });
     // Backlog figures come from the outbox table itself, so every instance reports the shared truth.
     const pending = new Gauge({ name: 'archive_backlog_records', help: 'Archive records not yet uploaded', registers: [registry] });
     const oldest = new Gauge({

@@ -23,7 +23,12 @@ const EXAMPLES: Record<number, { description: string; example: object }> = {
   },
   415: {
     description: 'Body is not JSON (Content-Type must be application/json).',
-    example: { statusCode: 415, error: 'Unsupported Media Type', code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json' },
+    example: {
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'Content-Type must be application/json',
+    },
   },
   422: {
     description: 'The item is not eligible for any plan (unknown type, or cost outside the eligible range). Nothing is written.',
@@ -37,7 +42,12 @@ const EXAMPLES: Record<number, { description: string; example: object }> = {
   },
   503: {
     description: 'Database unreachable or saturated; retry after the Retry-After header.',
-    example: { statusCode: 503, error: 'Service Unavailable', code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry shortly' },
+    example: {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The database is unavailable; retry shortly',
+    },
   },
 };
 

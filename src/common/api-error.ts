@@ -16,7 +16,12 @@ export interface ErrorBody {
 
 /** An error we mean to show the client, with a stable machine-readable code. */
 export class ApiError extends HttpException {
-  constructor(status: HttpStatus, readonly code: string, message: string, readonly details?: FieldProblem[]) {
+  constructor(
+    status: HttpStatus,
+    readonly code: string,
+    message: string,
+    readonly details?: FieldProblem[],
+  ) {
     super(message, status);
   }
 

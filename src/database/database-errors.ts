@@ -14,7 +14,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (!candidate || typeof candidate !== 'object') continue;
     const { code, message } = candidate as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || NETWORK_CODES.has(code))) return true;
-    if (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message)) {
+    if (
+      typeof message === 'string' &&
+      /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+        message,
+      )
+    ) {
       return true;
     }
   }

@@ -6,7 +6,9 @@ import { applyMigrations } from './migrate.js';
 /** `npm run migration:up`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const embedded = config.database.url ? undefined : await startEmbeddedPostgres(join(config.dataDir, 'postgres'), config.database.embeddedPort);
+  const embedded = config.database.url
+    ? undefined
+    : await startEmbeddedPostgres(join(config.dataDir, 'postgres'), config.database.embeddedPort);
   try {
     const applied = await applyMigrations({ url: config.database.url ?? embedded!.url });
     process.stdout.write(applied.length > 0 ? `Applied: ${applied.join(', ')}\n` : 'No pending migrations.\n');

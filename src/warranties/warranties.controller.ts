@@ -25,13 +25,24 @@ export class WarrantiesController {
   constructor(private readonly warranties: WarrantiesService) {}
 
   @Post()
-  @ApiOperation({ summary: "Submit an item; get (and keep) its protection plans", description: 'Idempotent: re-sending the same payload changes nothing.' })
+  @ApiOperation({
+    summary: 'Submit an item; get (and keep) its protection plans',
+    description: 'Idempotent: re-sending the same payload changes nothing.',
+  })
   @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: SEED_PAYLOAD } } })
   @ApiCreatedResponse({ type: WarrantiesView, description: 'At least one plan was created.' })
   @ApiOkResponse({ type: WarrantiesView, description: 'Plans already existed; they were updated or stayed as they were.' })
   @ApiErrors(400, 413, 415, 422, 503)
-  async submit(@Body() dto: CreateWarrantyDto, @Req() request: RequestWithContext, @Res({ passthrough: true }) response: Response): Promise<WarrantiesView> {
-    const result = await this.warranties.submit(dto, { requestId: request.requestId, receivedAt: request.receivedAt, rawBody: request.body });
+  async submit(
+    @Body() dto: CreateWarrantyDto,
+    @Req() request: RequestWithContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WarrantiesView> {
+    const result = await this.warranties.submit(dto, {
+      requestId: request.requestId,
+      receivedAt: request.receivedAt,
+      rawBody: request.body,
+    });
     response.status(result.status);
     return result.body;
   }

@@ -26,7 +26,10 @@ export interface SubmissionResult {
   body: WarrantiesView;
 }
 
-type SavedPlanRow = Pick<WarrantyRow, 'id' | 'warranty_duration_months' | 'warranty_price' | 'pricing_version' | 'created_at' | 'updated_at'> & {
+type SavedPlanRow = Pick<
+  WarrantyRow,
+  'id' | 'warranty_duration_months' | 'warranty_price' | 'pricing_version' | 'created_at' | 'updated_at'
+> & {
   inserted: boolean;
 };
 
@@ -59,7 +62,10 @@ export class WarrantiesService {
         HttpStatus.UNPROCESSABLE_ENTITY,
         'ITEM_NOT_ELIGIBLE',
         `No protection plan is offered for item_type "${dto.item_type}" at item_cost ${dto.item_cost}`,
-        [{ field: 'item_type', message: 'no plan for this type at this cost' }, { field: 'item_cost', message: 'no plan for this type at this cost' }],
+        [
+          { field: 'item_type', message: 'no plan for this type at this cost' },
+          { field: 'item_cost', message: 'no plan for this type at this cost' },
+        ],
       );
     }
     const { result, record } = await this.db.transaction(async (tx) => {
@@ -96,7 +102,11 @@ export class WarrantiesService {
   /** Makes the item's plans exactly the quoted ones: drops durations no longer offered, upserts the rest (ids kept). */
   private async replacePlans(tx: DbTransaction, itemId: number, storeId: number, itemType: string, quote: Quote): Promise<SavedPlanRow[]> {
     const durations = quote.plans.map((plan) => plan.durationMonths);
-    await this.db.query(`DELETE FROM warranty WHERE item_id = ? AND NOT (duration_months = ANY (?::smallint[]))`, [itemId, `{${durations.join(',')}}`], tx);
+    await this.db.query(
+      `DELETE FROM warranty WHERE item_id = ? AND NOT (duration_months = ANY (?::smallint[]))`,
+      [itemId, `{${durations.join(',')}}`],
+      tx,
+    );
     const values: unknown[] = [];
     const tuples = quote.plans.map((plan) => {
       values.push(itemId, storeId, itemType, plan.durationMonths, centsToDecimal(plan.priceCents), quote.pricingVersion);

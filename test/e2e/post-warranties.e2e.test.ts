@@ -129,12 +129,19 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   });
 
   it('keeps money exact: no float drift on the wire or in the table', async () => {
-    const response = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: 'money-1', item_type: 'electronics', item_cost: 0.1 + 0.2 > 0.3 ? 333.33 : 0 });
+    const response = await postJson(app.url, {
+      ...SEED_PAYLOAD,
+      item_sku: 'money-1',
+      item_type: 'electronics',
+      item_cost: 0.1 + 0.2 > 0.3 ? 333.33 : 0,
+    });
     assert.equal(response.status, 201);
     const prices = response.body.warranties.map((w: any) => w.warranty_price);
     // 3.00 + 9 % of 333.33 = 32.9997 → 33.00; 5.00 + 15 % = 54.9995 → 55.00; 7.00 + 20 % = 73.666 → 73.67
     assert.deepEqual(prices, [33, 55, 73.67]);
-    const { rows } = await sql.query(`SELECT price::text FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'money-1' ORDER BY duration_months`);
+    const { rows } = await sql.query(
+      `SELECT price::text FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'money-1' ORDER BY duration_months`,
+    );
     assert.deepEqual(
       rows.map((r) => r.price),
       ['33.00', '55.00', '73.67'],

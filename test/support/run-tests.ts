@@ -28,7 +28,12 @@ process.stdout.write(`test servers: PostgreSQL ${postgres.url}, S3 http://127.0.
 const files = process.argv.slice(2);
 const child = spawn(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=180000', ...(files.length > 0 ? files : [`${relative(process.cwd(), testRoot)}/**/*.test.js`])],
+  [
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=180000',
+    ...(files.length > 0 ? files : [`${relative(process.cwd(), testRoot)}/**/*.test.js`]),
+  ],
   {
     stdio: 'inherit',
     env: {

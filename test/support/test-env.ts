@@ -90,7 +90,11 @@ export async function createBucket(endpoint = requiredEnv('TEST_S3_ENDPOINT')): 
 }
 
 /** Environment for the service: a test database, an optional bucket, quiet logs, fast archive sweeps. */
-export function serviceEnv(databaseUrl: string, bucket?: { name: string; endpoint: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function serviceEnv(
+  databaseUrl: string,
+  bucket?: { name: string; endpoint: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'error',
@@ -177,7 +181,11 @@ export async function eventually(probe: () => Promise<boolean>, timeoutMs = 20_0
   return probe();
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${url}/api/warranties`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

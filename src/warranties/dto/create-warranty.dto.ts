@@ -24,7 +24,10 @@ export class CreateWarrantyDto {
     multipleOf: 0.01,
   })
   @IsDefined({ message: 'is required' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: 'must be a JSON number with at most 2 decimal places' })
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 },
+    { message: 'must be a JSON number with at most 2 decimal places' },
+  )
   @IsPositive({ message: 'must be greater than 0' })
   @Max(MAX_ITEM_COST, { message: `must not exceed ${MAX_ITEM_COST}` })
   item_cost: number;

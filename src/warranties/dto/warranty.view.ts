@@ -25,6 +25,11 @@ export class WarrantyPageView {
   @ApiProperty({ type: [WarrantyView], description: 'Ordered by id.' })
   warranties: WarrantyView[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.', example: 'djE6NDI' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+    example: 'djE6NDI',
+  })
   next_cursor: string | null;
 }
