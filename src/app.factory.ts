@@ -4,13 +4,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { createLogger } from './common/logger.js';
+import { JsonLogger } from './common/logger.js';
 
 /** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
 export async function createApp(config: AppConfig & { database: { url: string } }): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: createLogger(config.logLevel),
+    logger: new JsonLogger(config.logLevel),
   });
   app.disable('x-powered-by');
   app.set('etag', false);

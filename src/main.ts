@@ -3,16 +3,22 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory.js';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { ConfigError, loadConfig, type AppConfig, type LogLevelName } from './config/app-config.js';
+import { JsonLogger } from './common/logger.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
 
 type ResolvedConfig = AppConfig & { database: { url: string } };
 
+const logger = new JsonLogger(
+  process.env.LOG_LEVEL && /^(fatal|error|warn|log|debug|verbose)$/.test(process.env.LOG_LEVEL)
+    ? (process.env.LOG_LEVEL as LogLevelName)
+    : 'log',
+);
+logger.setContext('Main');
+
 function log(level: 'log' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(
-    `${JSON.stringify({ level, pid: process.pid, timestamp: new Date().toISOString(), context: 'Main', message, ...fields })}\n`,
-  );
+  logger[level]({ message, ...fields });
 }
 
 /** Serves until SIGTERM/SIGINT: stop accepting, finish in-flight requests, drain the archive, close the pool. */
@@ -72,11 +78,21 @@ async function runPrimary(config: AppConfig): Promise<void> {
   const fork = () => cluster.fork({ DATABASE_URL: url, WARRANTY_WORKER: '1' });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
+    if (!listening.has(worker.id)) {
+      // A worker that dies before it ever listened will die again: stop instead of looping.
+      log('error', 'worker failed during start-up; stopping', { worker_pid: worker.process.pid, code, signal });
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+      void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+      return;
+    }
     log('error', 'worker exited; starting another', { worker_pid: worker.process.pid, code, signal });
     fork();
   });
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => listening.add(worker.id));
   for (let i = 0; i < config.workers; i++) fork();
-  log('log', 'listening', { port: config.port, workers: config.workers });
+  log('log', 'started HTTP workers', { port: config.port, workers: config.workers });
   onSignal(async (signal) => {
     stopping = true;
     const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);
