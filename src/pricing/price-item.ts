@@ -8,8 +8,7 @@ export interface PricedPlan {
 
 /** base + cost × rate, rounded half up to the cent, in integers only. */
 export function planPrice(rule: PlanRule, costCents: Cents): Cents {
-  const share = Math.floor((costCents * rule.rateBasisPoints + 5_000) / 10_000);
-  return Math.max(rule.minimumCents, rule.baseCents + share);
+  return rule.baseCents + Math.floor((costCents * rule.rateBasisPoints + 5_000) / 10_000);
 }
 
 /**

@@ -1,10 +1,9 @@
 import type { PlanRule, PricingTable } from './pricing-table.js';
 
-const plan = (durationMonths: number, base: number, ratePercent: number, minimum = base): PlanRule => ({
+const plan = (durationMonths: number, base: number, ratePercent: number): PlanRule => ({
   durationMonths,
   baseCents: Math.round(base * 100),
   rateBasisPoints: Math.round(ratePercent * 100),
-  minimumCents: Math.round(minimum * 100),
 });
 
 const range = (min: number, max: number) => ({ minCostCents: Math.round(min * 100), maxCostCents: Math.round(max * 100) });

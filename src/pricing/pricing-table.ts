@@ -1,12 +1,11 @@
 import type { Cents } from './money.js';
 
-/** How one plan's price follows from the item's cost: base + rate × cost, never below minimum. */
+/** How one plan's price follows from the item's cost: base + rate × cost, rounded half up to the cent. */
 export interface PlanRule {
   durationMonths: number;
   baseCents: Cents;
   /** Share of the item's cost in basis points (1 bp = 0.01 %). */
   rateBasisPoints: number;
-  minimumCents: Cents;
 }
 
 export interface ItemTypeRule {
