@@ -40,8 +40,12 @@ function onSignal(handler: (signal: NodeJS.Signals) => Promise<void>): void {
     process.on(signal, () => {
       if (started) return;
       started = true;
+      log('log', 'shutting down', { signal });
       handler(signal).then(
-        () => process.exit(0),
+        () => {
+          log('log', 'stopped');
+          process.exit(0);
+        },
         (error: unknown) => {
           log('error', 'shutdown failed', { error: String(error) });
           process.exit(1);
