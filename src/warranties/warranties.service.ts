@@ -101,19 +101,17 @@ export class WarrantiesService {
 
   /** Makes the item's plans exactly the quoted ones: drops durations no longer offered, upserts the rest (ids kept). */
   private async replacePlans(tx: DbTransaction, itemId: number, storeId: number, itemType: string, quote: Quote): Promise<SavedPlanRow[]> {
-    const durations = quote.plans.map((plan) => plan.durationMonths);
-    await this.db.query(
-      `DELETE FROM warranty WHERE item_id = ? AND NOT (duration_months = ANY (?::smallint[]))`,
-      [itemId, `{${durations.join(',')}}`],
-      tx,
-    );
-    const values: unknown[] = [];
+    const durations = `{${quote.plans.map((plan) => plan.durationMonths).join(',')}}`;
+    const values: unknown[] = [itemId, durations];
     const tuples = quote.plans.map((plan) => {
       values.push(itemId, storeId, itemType, plan.durationMonths, centsToDecimal(plan.priceCents), quote.pricingVersion);
       return '(?::bigint, ?::bigint, ?, ?::smallint, ?::numeric, ?)';
     });
     const rows = await this.db.query<SavedPlanRow>(
-      `INSERT INTO warranty AS w (item_id, store_id, item_type, duration_months, price, pricing_version)
+      // One statement, one round trip: the delete and the upsert touch disjoint rows (durations not
+      // offered vs offered), and the item row lock taken by the item upsert already serialises them.
+      `WITH stale AS (DELETE FROM warranty WHERE item_id = ? AND NOT (duration_months = ANY (?::smallint[])))
+       INSERT INTO warranty AS w (item_id, store_id, item_type, duration_months, price, pricing_version)
        VALUES ${tuples.join(', ')}
        ON CONFLICT (item_id, duration_months) DO UPDATE SET
          store_id = EXCLUDED.store_id, item_type = EXCLUDED.item_type, price = EXCLUDED.price,
