@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -32,8 +32,16 @@ interface ClaimedRow {
  * uploads right after commit); when that lease runs out unarchived, e.g. after a crash, any
  * instance's sweeper may claim it. Claims use FOR UPDATE SKIP LOCKED, so instances never share one.
  */
+const ARCHIVED_BATCH = 500;
+const ARCHIVED_FLUSH_MS = 20;
+
 @Injectable()
 export class ArchiveOutbox {
+  private readonly logger = new Logger('ArchiveOutbox');
+  private archivedIds: number[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -77,8 +85,33 @@ export class ArchiveOutbox {
     }));
   }
 
-  async markArchived(id: number): Promise<void> {
-    await this.db.query('UPDATE archive_record SET archived_at = now(), last_error = NULL WHERE id = ?', [id]);
+  /**
+   * Notes a record as uploaded. Marks are written in batches (one UPDATE per ~20 ms or 500 records)
+   * because one commit per POST just for this mark doubled the WAL flushes the bench measured.
+   * A mark lost to a crash only means one more upload of the same key after the lease.
+   */
+  markArchived(id: number): void {
+    this.archivedIds.push(id);
+    if (this.archivedIds.length >= ARCHIVED_BATCH) void this.flushArchived();
+    else this.flushTimer ??= setTimeout(() => void this.flushArchived(), ARCHIVED_FLUSH_MS);
+  }
+
+  /** Writes the pending marks now; resolves when every mark noted so far has been written (or failed). */
+  async flushArchived(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const ids = this.archivedIds.splice(0);
+    const write =
+      ids.length === 0
+        ? Promise.resolve()
+        : this.db
+            .query('UPDATE archive_record SET archived_at = now(), last_error = NULL WHERE id = ANY (?::bigint[])', [`{${ids.join(',')}}`])
+            .then(
+              () => undefined,
+              (error: unknown) => this.onMarkFailure(ids.length, error),
+            );
+    this.flushing = this.flushing.then(() => write);
+    await this.flushing;
   }
 
   async markFailed(id: number, retryInMs: number, error: string): Promise<void> {
@@ -113,5 +146,13 @@ export class ArchiveOutbox {
       [retentionHours, batch],
     );
     return rows.length;
+  }
+
+  private onMarkFailure(count: number, error: unknown): void {
+    this.logger.warn({
+      message: 'could not mark uploaded archive records; they will be uploaded again after their lease',
+      count,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }

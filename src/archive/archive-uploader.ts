@@ -55,6 +55,7 @@ export class ArchiveUploader {
       const timeLeft = deadline - Date.now();
       await Promise.race([Promise.race(this.inFlight), new Promise((resolve) => setTimeout(resolve, Math.min(timeLeft, 100)))]);
     }
+    await this.outbox.flushArchived();
     return this.busy;
   }
 
@@ -80,8 +81,7 @@ export class ArchiveUploader {
       return;
     }
     this.metrics.uploads.inc();
-    // If this update is lost, the lease runs out and the record is uploaded again: same key, same body.
-    await this.outbox.markArchived(record.id).catch((error: unknown) => this.logFailure('mark archived', record, error));
+    this.outbox.markArchived(record.id);
   }
 
   private logFailure(step: string, record: ArchiveRecordRef, error: unknown, retryInMs?: number): void {
