@@ -6,6 +6,8 @@ import { ArchiveTarget } from './archive-target.js';
 /** The embedded default: files under a folder, with the S3 key layout as the relative path. */
 export class LocalArchiveTarget extends ArchiveTarget {
   private readonly root: string;
+  /** Folders already made by this process (one per store and day), so most writes skip mkdir. */
+  private readonly madeFolders = new Set<string>();
 
   constructor(root: string) {
     super();
@@ -15,7 +17,12 @@ export class LocalArchiveTarget extends ArchiveTarget {
   override async put(key: string, body: string): Promise<void> {
     const path = resolve(join(this.root, key));
     if (!path.startsWith(this.root + sep)) throw new Error(`archive key escapes the archive folder: ${key}`);
-    await mkdir(dirname(path), { recursive: true });
+    const folder = dirname(path);
+    if (!this.madeFolders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      if (this.madeFolders.size > 100_000) this.madeFolders.clear();
+      this.madeFolders.add(folder);
+    }
     // Write then rename, so a reader (or a crash) never sees half a record.
     const partial = `${path}.${randomUUID()}.partial`;
     await writeFile(partial, body);
