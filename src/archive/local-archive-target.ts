@@ -25,8 +25,14 @@ export class LocalArchiveTarget extends ArchiveTarget {
     }
     // Write then rename, so a reader (or a crash) never sees half a record.
     const partial = `${path}.${randomUUID()}.partial`;
-    await writeFile(partial, body);
-    await rename(partial, path);
+    try {
+      await writeFile(partial, body);
+      await rename(partial, path);
+    } catch (error) {
+      // The folder was removed under us: make it again on the retry.
+      this.madeFolders.delete(folder);
+      throw error;
+    }
   }
 
   override describe(): string {
