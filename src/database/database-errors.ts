@@ -1,8 +1,9 @@
 import { ConnectionException, DriverException } from '@mikro-orm/core';
 
 // SQLSTATE classes that mean "the database cannot serve us right now", not "your input was wrong":
-// 08 connection, 53 insufficient resources, 57 operator intervention (incl. 57014 statement timeout), 58 system error.
-const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/;
+// 08 connection, 28 authorisation (credentials rotated/revoked), 3D database missing, 53 insufficient
+// resources, 57 operator intervention (incl. 57014 statement timeout), 58 system error.
+const UNAVAILABLE_SQLSTATE = /^(08|28|3D|53|57|58)/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
 /** True when an error says the database is down, overloaded or the pool could not hand out a connection in time. */
@@ -16,7 +17,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || NETWORK_CODES.has(code))) return true;
     if (
       typeof message === 'string' &&
-      /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+      /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
         message,
       )
     ) {

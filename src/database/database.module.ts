@@ -6,6 +6,8 @@ import { Database } from './database.js';
 import { MikroOrmDatabase } from './mikro-orm-database.js';
 import { mikroOrmConfig } from './mikro-orm.config.js';
 
+const CLOSE_TIMEOUT_MS = 5000;
+
 @Global()
 @Module({
   providers: [
@@ -25,6 +27,7 @@ export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(MikroORM) private readonly orm: MikroORM) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.orm.close(true);
+    // Never let a stuck connection hold the process past shutdown.
+    await Promise.race([this.orm.close(true), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
   }
 }

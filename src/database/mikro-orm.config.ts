@@ -20,11 +20,14 @@ export function mikroOrmConfig(settings: OrmSettings) {
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: settings.poolSize, idleTimeoutMillis: 30000 },
-    // Passed to pg's Pool: a request waits at most acquireTimeoutMs for a connection (then 503),
-    // and no statement runs past statementTimeoutMs, so no request can hang on the database.
+    // Passed to pg's Pool so that no request can hang on the database: a connection is handed out
+    // within acquireTimeoutMs (else 503); the server cancels statements past statementTimeoutMs; and,
+    // should the network itself go silent, the client gives up one second after that.
     driverOptions: {
       connectionTimeoutMillis: settings.acquireTimeoutMs,
       statement_timeout: settings.statementTimeoutMs,
+      query_timeout: settings.statementTimeoutMs + 1000,
+      keepAlive: true,
       application_name: 'warranty-service',
     },
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, snapshotOnMigrate: false, silent: true },

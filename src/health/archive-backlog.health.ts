@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ArchiveOutbox } from '../archive/archive-outbox.js';
+import { withTimeout } from '../common/with-timeout.js';
+import { HEALTH_CHECK_TIMEOUT_MS } from './database.health.js';
 import { ArchiveTarget } from '../archive/archive-target.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -22,7 +24,7 @@ export class ArchiveBacklogHealth {
   async check() {
     const indicator = this.indicators.check('archive');
     try {
-      const backlog = await this.outbox.backlog();
+      const backlog = await withTimeout(this.outbox.backlog(), HEALTH_CHECK_TIMEOUT_MS, 'archive backlog');
       return indicator.up({
         target: this.target.describe(),
         backlog: backlog.pending,
