@@ -1,6 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
+import type { Response } from 'express';
 import { ArchiveBacklogHealth } from './archive-backlog.health.js';
 import { DatabaseHealth } from './database.health.js';
 
@@ -16,14 +17,26 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP' })
-  live() {
-    return this.health.check([]);
+  live(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    return this.report([], response);
   }
 
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database reachable (503 otherwise); archive backlog reported' })
-  ready() {
-    return this.health.check([() => this.database.check(), () => this.archive.check()]);
+  @ApiServiceUnavailableResponse({ description: 'A check failed; the body says which (terminus format).' })
+  ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    return this.report([() => this.database.check(), () => this.archive.check()], response);
+  }
+
+  /** Terminus' own report on 503 as well (which check failed and why), not the generic error shape. */
+  private async report(checks: HealthIndicatorFunction[], response: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(checks);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      response.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }
