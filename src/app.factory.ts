@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { JsonLogger } from './common/logger.js';
+import { RequestContextMiddleware } from './common/request-context.middleware.js';
+import { HttpMetrics } from './metrics/http-metrics.js';
 
 /** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
 export async function createApp(config: AppConfig & { database: { url: string } }): Promise<NestExpressApplication> {
@@ -14,6 +16,9 @@ export async function createApp(config: AppConfig & { database: { url: string } 
   });
   app.disable('x-powered-by');
   app.set('etag', false);
+  // First in line for every request (Swagger's routes and unmatched paths included): request id, access log, metrics.
+  const requestContext = new RequestContextMiddleware(app.get(HttpMetrics));
+  app.use(requestContext.use.bind(requestContext));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

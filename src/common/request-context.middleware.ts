@@ -1,4 +1,4 @@
-import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
 import { HttpMetrics } from '../metrics/http-metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom, type RequestWithContext } from './request-context.js';
@@ -6,7 +6,6 @@ import { REQUEST_ID_HEADER, requestIdFrom, type RequestWithContext } from './req
 const QUIET_PATHS = /^\/(health\/|metrics)/;
 
 /** Gives every request an id (echoed in X-Request-Id), then logs and measures it when it finishes. */
-@Injectable()
 export class RequestContextMiddleware implements NestMiddleware {
   private readonly logger = new Logger('HTTP');
 
