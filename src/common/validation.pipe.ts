@@ -4,6 +4,8 @@ import { validate, type ValidationError } from 'class-validator';
 import { ApiError, type FieldProblem } from './api-error.js';
 
 const PRIMITIVES: unknown[] = [String, Number, Boolean, Array, Object];
+/** Keys class-transformer drops silently, so the whitelist below would never see them. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function problems(errors: ValidationError[]): FieldProblem[] {
   return errors.map((error) => {
@@ -31,7 +33,10 @@ export class StrictValidationPipe implements PipeTransform {
       stopAtFirstError: true,
       validationError: { target: false, value: false },
     });
-    if (errors.length > 0) throw ApiError.validation(problems(errors));
+    const unsafe = Object.keys(value)
+      .filter((key) => UNSAFE_KEYS.has(key))
+      .map((field) => ({ field, message: 'is not an accepted field' }));
+    if (errors.length > 0 || unsafe.length > 0) throw ApiError.validation([...unsafe, ...problems(errors)]);
     return instance;
   }
 }

@@ -1,14 +1,27 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsDefined, IsOptional, IsString, Length, Matches, ValidateBy } from 'class-validator';
 
 // One home for the field rules that POST bodies and GET filters share (SPEC: "same rules as the POST fields").
 
 const trim = Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 const trimAndLowerCase = Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value));
-/** No control characters, lone surrogates or line/paragraph separators. */
-const PRINTABLE = /^[^\p{Cc}\p{Cs}\u2028\u2029]+$/u;
+/**
+ * No control characters (C0, DEL, C1) nor line/paragraph separators. Written without the `u` flag on
+ * purpose: it is published in the OpenAPI document, where generated clients compile it without flags.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const PRINTABLE = /^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]+$/;
+
+/** Lone UTF-16 surrogates (possible in JSON via \uD800) cannot be stored as UTF-8 text. */
+const WellFormed = ValidateBy({
+  name: 'isWellFormedText',
+  validator: {
+    validate: (value: unknown) => typeof value === 'string' && (value as string & { isWellFormed(): boolean }).isWellFormed(),
+    defaultMessage: () => 'must not contain unpaired surrogate characters',
+  },
+});
 
 interface FieldRule {
   description: string;
@@ -68,6 +81,7 @@ function validators(field: TextField): PropertyDecorator[] {
     IsString({ message: 'must be a string' }),
     Length(rule.minLength, rule.maxLength, { message: `must be ${rule.minLength} to ${rule.maxLength} characters long` }),
     Matches(rule.pattern, { message: rule.patternMessage }),
+    WellFormed,
   ];
 }
 

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+import { decodeCursor } from '../page-cursor.js';
 import { OptionalText } from './field-rules.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -27,6 +28,12 @@ export class ListWarrantiesQuery {
 
   @ApiPropertyOptional({ type: String, description: 'Opaque `next_cursor` of the previous page.' })
   @IsOptional()
-  @IsString({ message: 'must be a string' })
+  @ValidateBy({
+    name: 'isPageCursor',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && decodeCursor(value) !== undefined,
+      defaultMessage: () => 'is not a cursor this API issued',
+    },
+  })
   cursor?: string;
 }
