@@ -345,15 +345,9 @@ describe('GET /api/warranties and /api/warranties/:id (real HTTP, real PostgreSQ
       });
     }
 
-    it(
-      'a bad cursor together with other bad parameters → all of them named',
-      {
-        todo: 'src: the cursor is decoded in WarrantiesService.list, after DTO validation, so it is only named when everything else is valid',
-      },
-      async () => {
-        await rejects('?limit=0&cursor=garbage!', ['limit', 'cursor']);
-      },
-    );
+    it('a bad cursor together with other bad parameters → all of them named', async () => {
+      await rejects('?limit=0&cursor=garbage!', ['limit', 'cursor']);
+    });
 
     it('bracket syntax (?sku[]=x, ?sku[a]=x) → 400', async () => {
       for (const search of ['?sku[]=sku-1', '?sku[a]=sku-1', '?limit[]=5']) {

@@ -187,17 +187,13 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
     }
 
     for (const path of ['/docs', '/docs-json']) {
-      it(
-        `GET ${path} carries X-Request-Id too ("every response")`,
-        { todo: 'src bug: Swagger routes are mounted before the request-context middleware' },
-        async () => {
-          const clientId = `client-${randomUUID()}`;
-          const reply = await send(app.url, path, { headers: { 'x-request-id': clientId } });
-          assert.equal(reply.status, 200);
-          assert.equal(reply.headers.get('x-request-id'), clientId);
-          assert.match((await send(app.url, path)).headers.get('x-request-id') ?? '', UUID);
-        },
-      );
+      it(`GET ${path} carries X-Request-Id too ("every response")`, async () => {
+        const clientId = `client-${randomUUID()}`;
+        const reply = await send(app.url, path, { headers: { 'x-request-id': clientId } });
+        assert.equal(reply.status, 200);
+        assert.equal(reply.headers.get('x-request-id'), clientId);
+        assert.match((await send(app.url, path)).headers.get('x-request-id') ?? '', UUID);
+      });
     }
 
     it('generated ids differ from request to request', async () => {
@@ -413,22 +409,18 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       );
     });
 
-    it(
-      'documented string patterns are plain ECMA-262 (no u flag needed) and accept their own examples',
-      { todo: 'src bug: \\p{Cc} pattern of item_sku/item_title needs the u flag; without it, it rejects "s", "c", "C", "p"' },
-      () => {
-        const schema = jsonSchema(doc.paths['/api/warranties'].post.requestBody);
-        for (const [field, property] of Object.entries<any>(schema.properties)) {
-          if (!property.pattern) continue;
-          const re = new RegExp(property.pattern); // how Swagger UI and most generated clients compile it
-          assert.ok(
-            re.test(String(property.example)),
-            `${field}: /${property.pattern}/ rejects its example ${JSON.stringify(property.example)}`,
-          );
-          assert.ok(re.test(String((SEED_PAYLOAD as Record<string, unknown>)[field])), `${field}: rejects the seed value`);
-        }
-      },
-    );
+    it('documented string patterns are plain ECMA-262 (no u flag needed) and accept their own examples', () => {
+      const schema = jsonSchema(doc.paths['/api/warranties'].post.requestBody);
+      for (const [field, property] of Object.entries<any>(schema.properties)) {
+        if (!property.pattern) continue;
+        const re = new RegExp(property.pattern); // how Swagger UI and most generated clients compile it
+        assert.ok(
+          re.test(String(property.example)),
+          `${field}: /${property.pattern}/ rejects its example ${JSON.stringify(property.example)}`,
+        );
+        assert.ok(re.test(String((SEED_PAYLOAD as Record<string, unknown>)[field])), `${field}: rejects the seed value`);
+      }
+    });
 
     it('POST responses: 201 and 200 with { warranties: [Warranty] }', () => {
       for (const status of ['201', '200']) {
@@ -526,15 +518,11 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       assert.equal((await send(down.url, '/health/live')).status, 200);
     });
 
-    it(
-      'the readiness 503 says which check failed (database)',
-      { todo: 'src: HttpExceptionFilter replaces terminus\' report with a bare "Service Unavailable Exception"' },
-      async () => {
-        const result = await send(down.url, '/health/ready', { timeoutMs: 10_000 });
-        assert.equal(result.status, 503);
-        assert.match(result.text, /database/);
-      },
-    );
+    it('the readiness 503 says which check failed (database)', async () => {
+      const result = await send(down.url, '/health/ready', { timeoutMs: 10_000 });
+      assert.equal(result.status, 503);
+      assert.match(result.text, /database/);
+    });
   });
 
   describe('database pool exhausted (DB_POOL_SIZE=1)', () => {
@@ -637,101 +625,90 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       } finally {
         proxy.mode = 'down';
         await proxy.stop();
-        // A POST whose transaction lost its connection leaks that pooled client, and app.close() then waits
-        // for it forever (see the todo test below); do not let that slow this test down.
+        // Bounded, so that a regression of the pooled-client leak (see the next test) cannot hang this one.
         await closeWithin(proxied, 1000);
       }
     });
 
-    it(
-      'connection blips during POSTs do not eat pool capacity, and the app still closes promptly',
-      {
-        todo: 'src bug: a transaction whose connection dies is never released to the pool (Kysely ControlledTransaction), so capacity leaks and close() hangs',
-      },
-      async () => {
-        const databaseUrl = await createDatabase();
-        const proxy = new TcpProxy(Number(new URL(databaseUrl).port));
-        const proxied = await startApp(
-          serviceEnv(withPort(databaseUrl, await proxy.start()), undefined, {
-            DB_POOL_SIZE: '2',
-            DB_ACQUIRE_TIMEOUT_MS: '500',
-            DB_STATEMENT_TIMEOUT_MS: '30000',
-            ARCHIVE_SWEEP_INTERVAL_MS: '3600000',
-            SHUTDOWN_DRAIN_MS: '500',
-          }),
-        );
-        const locker = await sqlClient(databaseUrl);
-        const item = { ...SEED_PAYLOAD, store_uuid: 'blip-store', item_sku: 'blip-sku' };
+    it('connection blips during POSTs do not eat pool capacity, and the app still closes promptly', async () => {
+      const databaseUrl = await createDatabase();
+      const proxy = new TcpProxy(Number(new URL(databaseUrl).port));
+      const proxied = await startApp(
+        serviceEnv(withPort(databaseUrl, await proxy.start()), undefined, {
+          DB_POOL_SIZE: '2',
+          DB_ACQUIRE_TIMEOUT_MS: '500',
+          DB_STATEMENT_TIMEOUT_MS: '30000',
+          ARCHIVE_SWEEP_INTERVAL_MS: '3600000',
+          SHUTDOWN_DRAIN_MS: '500',
+        }),
+      );
+      const locker = await sqlClient(databaseUrl);
+      const item = { ...SEED_PAYLOAD, store_uuid: 'blip-store', item_sku: 'blip-sku' };
+      try {
+        assert.equal((await post(proxied.url, item)).status, 201);
+        for (let round = 0; round < 3; round++) {
+          assert.equal((await post(proxied.url, item)).status, 200, `round ${round}: before the blip`);
+          proxy.mode = 'down';
+          proxy.cut();
+          for (let i = 0; i < 2; i++) assertUnavailable(await post(proxied.url, item, {}, 10_000));
+          proxy.mode = 'up';
+          assert.ok(
+            await eventually(async () => (await send(proxied.url, '/health/ready')).status === 200, 5000),
+            `round ${round}: ready again`,
+          );
+        }
+        // Capacity: with one of the two connections busy (waiting on a row lock), the other must still serve.
+        await locker.query('BEGIN');
+        await locker.query(`SELECT id FROM item WHERE sku = 'blip-sku' FOR UPDATE`);
+        const blocked = post(proxied.url, item, {}, 30_000);
         try {
-          assert.equal((await post(proxied.url, item)).status, 201);
-          for (let round = 0; round < 3; round++) {
-            assert.equal((await post(proxied.url, item)).status, 200, `round ${round}: before the blip`);
-            proxy.mode = 'down';
-            proxy.cut();
-            for (let i = 0; i < 2; i++) assertUnavailable(await post(proxied.url, item, {}, 10_000));
-            proxy.mode = 'up';
-            assert.ok(
-              await eventually(async () => (await send(proxied.url, '/health/ready')).status === 200, 5000),
-              `round ${round}: ready again`,
+          await eventually(async () => {
+            const { rows } = await locker.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'warranty-service' AND wait_event_type = 'Lock'`,
             );
-          }
-          // Capacity: with one of the two connections busy (waiting on a row lock), the other must still serve.
-          await locker.query('BEGIN');
-          await locker.query(`SELECT id FROM item WHERE sku = 'blip-sku' FOR UPDATE`);
-          const blocked = post(proxied.url, item, {}, 30_000);
-          try {
-            await eventually(async () => {
-              const { rows } = await locker.query(
-                `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'warranty-service' AND wait_event_type = 'Lock'`,
-              );
-              return rows[0].n > 0;
-            }, 5000);
-            const list = await send(proxied.url, '/api/warranties', { timeoutMs: 10_000 });
-            assert.equal(list.status, 200, `the second pooled connection is gone: ${list.text}`);
-          } finally {
-            await locker.query('COMMIT');
-          }
-          assert.equal((await blocked).status, 200);
+            return rows[0].n > 0;
+          }, 5000);
+          const list = await send(proxied.url, '/api/warranties', { timeoutMs: 10_000 });
+          assert.equal(list.status, 200, `the second pooled connection is gone: ${list.text}`);
         } finally {
-          await locker.end();
-          proxy.mode = 'down';
-          await proxy.stop();
-          const closing = await timed(() => closeWithin(proxied, 6000));
-          assert.ok(closing.ms < 5000, `app.close() took ${Math.round(closing.ms)} ms`);
+          await locker.query('COMMIT');
         }
-      },
-    );
+        assert.equal((await blocked).status, 200);
+      } finally {
+        await locker.end();
+        proxy.mode = 'down';
+        await proxy.stop();
+        const closing = await timed(() => closeWithin(proxied, 6000));
+        assert.ok(closing.ms < 5000, `app.close() took ${Math.round(closing.ms)} ms`);
+      }
+    });
 
-    it(
-      'network partition (bytes silently dropped): requests and readiness still answer 503 within a bounded time',
-      { todo: 'src bug: no client-side query timeout; a query on a pooled connection waits forever when the network drops packets' },
-      async () => {
-        const databaseUrl = await createDatabase();
-        const proxy = new TcpProxy(Number(new URL(databaseUrl).port));
-        const proxied = await startApp(
-          serviceEnv(withPort(databaseUrl, await proxy.start()), undefined, {
-            DB_ACQUIRE_TIMEOUT_MS: '500',
-            DB_STATEMENT_TIMEOUT_MS: '1000',
-            ARCHIVE_SWEEP_INTERVAL_MS: '3600000',
-          }),
-        );
-        try {
-          assert.equal((await post(proxied.url, SEED_PAYLOAD)).status, 201); // leaves an idle pooled connection
-          await sleep(300); // the archive listener's own statements finish
-          proxy.mode = 'blackhole';
-          const list = await timed(() => sendWithin(proxied.url, '/api/warranties', 8000));
-          assert.equal(list.result.status, 503, list.result.text);
-          assert.ok(list.ms < 5000, `${list.ms} ms`);
-          const ready = await timed(() => sendWithin(proxied.url, '/health/ready', 8000));
-          assert.equal(ready.result.status, 503, ready.result.text);
-          assert.ok(ready.ms < 5000, `${ready.ms} ms`);
-        } finally {
-          proxy.mode = 'down';
-          await proxy.stop(); // fails the stuck queries, so the app can close
-          await closeWithin(proxied);
-        }
-      },
-    );
+    it('network partition (bytes silently dropped): requests and readiness still answer 503 within a bounded time', async () => {
+      const databaseUrl = await createDatabase();
+      const proxy = new TcpProxy(Number(new URL(databaseUrl).port));
+      const proxied = await startApp(
+        serviceEnv(withPort(databaseUrl, await proxy.start()), undefined, {
+          DB_ACQUIRE_TIMEOUT_MS: '500',
+          DB_STATEMENT_TIMEOUT_MS: '1000',
+          ARCHIVE_SWEEP_INTERVAL_MS: '3600000',
+        }),
+      );
+      try {
+        assert.equal((await post(proxied.url, SEED_PAYLOAD)).status, 201); // leaves an idle pooled connection
+        await sleep(300); // the archive listener's own statements finish
+        proxy.mode = 'blackhole';
+        const list = await timed(() => sendWithin(proxied.url, '/api/warranties', 8000));
+        assert.equal(list.result.status, 503, list.result.text);
+        assert.ok(list.ms < 5000, `${list.ms} ms`);
+        const ready = await timed(() => sendWithin(proxied.url, '/health/ready', 8000));
+        assert.equal(ready.result.status, 503, ready.result.text);
+        assert.ok(ready.ms < 5000, `${ready.ms} ms`);
+      } finally {
+        proxy.mode = 'down';
+        await proxy.stop(); // fails the stuck queries, so the app can close
+        await closeWithin(proxied);
+      }
+    });
 
     describe('the database is dropped under the running app', () => {
       let dropped: TestApp;
@@ -758,20 +735,16 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
         assert.ok(ms < 2000, `${ms} ms`);
       });
 
-      it(
-        'POST and GET → 503 SERVICE_UNAVAILABLE (not 500) within 2 s',
-        { todo: 'src bug: SQLSTATE 3D000 on connect is not classified as unavailable → 500' },
-        async () => {
-          for (const act of [
-            () => post(dropped.url, SEED_PAYLOAD, {}, 10_000),
-            () => send(dropped.url, '/api/warranties', { timeoutMs: 10_000 }),
-          ]) {
-            const { result, ms } = await timed(act);
-            assertUnavailable(result);
-            assert.ok(ms < 2000, `${ms} ms`);
-          }
-        },
-      );
+      it('POST and GET → 503 SERVICE_UNAVAILABLE (not 500) within 2 s', async () => {
+        for (const act of [
+          () => post(dropped.url, SEED_PAYLOAD, {}, 10_000),
+          () => send(dropped.url, '/api/warranties', { timeoutMs: 10_000 }),
+        ]) {
+          const { result, ms } = await timed(act);
+          assertUnavailable(result);
+          assert.ok(ms < 2000, `${ms} ms`);
+        }
+      });
     });
   });
 });
