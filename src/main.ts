@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, type AppConfig, type LogLevelName } from './config/app-config.js';
 import { JsonLogger } from './common/logger.js';
+import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
 
@@ -95,6 +96,7 @@ async function runPrimary(config: AppConfig): Promise<void> {
   });
   const listening = new Set<number>();
   cluster.on('listening', (worker) => listening.add(worker.id));
+  serveClusterMetrics();
   for (let i = 0; i < config.workers; i++) fork();
   log('log', 'started HTTP workers', { port: config.port, workers: config.workers });
   onSignal(async (signal) => {

@@ -15,11 +15,18 @@ export class ArchiveMetrics {
       registers: [registry],
     });
     // Backlog figures come from the outbox table itself, so every instance reports the shared truth.
-    const pending = new Gauge({ name: 'archive_backlog_records', help: 'Archive records not yet uploaded', registers: [registry] });
+    // Every worker reads the same table: across a cluster these take the max, not the sum.
+    const pending = new Gauge({
+      name: 'archive_backlog_records',
+      help: 'Archive records not yet uploaded',
+      registers: [registry],
+      aggregator: 'max',
+    });
     const oldest = new Gauge({
       name: 'archive_oldest_pending_age_seconds',
       help: 'Age of the oldest record not yet uploaded (0 when none)',
       registers: [registry],
+      aggregator: 'max',
       async collect() {
         try {
           const backlog = await outbox.backlog();
