@@ -3,7 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { Database } from './database.js';
-import { MikroOrmDatabase } from './mikro-orm-database.js';
+import { PgDatabase } from './pg-database.js';
 import { mikroOrmConfig } from './mikro-orm.config.js';
 
 const CLOSE_TIMEOUT_MS = 5000;
@@ -19,7 +19,11 @@ const CLOSE_TIMEOUT_MS = 5000;
         return MikroORM.init(mikroOrmConfig({ ...config.database, url: config.database.url }));
       },
     },
-    { provide: Database, useClass: MikroOrmDatabase },
+    {
+      provide: Database,
+      inject: [MikroORM],
+      useFactory: (orm: MikroORM) => new PgDatabase(orm.em.getConnection().getNativeClient()),
+    },
   ],
   exports: [Database, MikroORM],
 })

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { ArchiveOutbox } from '../../src/archive/archive-outbox.js';
 import type { ArchiveRecordRef } from '../../src/archive/archive-record.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
-import { MikroOrmDatabase } from '../../src/database/mikro-orm-database.js';
+import { PgDatabase } from '../../src/database/pg-database.js';
 import { mikroOrmConfig } from '../../src/database/mikro-orm.config.js';
 import { createDatabase, eventually, serviceEnv, sqlClient } from '../support/test-env.js';
 
@@ -20,13 +20,13 @@ const LEASE_MS = 7000;
 
 interface Instance {
   orm: MikroORM;
-  db: MikroOrmDatabase;
+  db: PgDatabase;
   outbox: ArchiveOutbox;
 }
 
 async function instance(databaseUrl: string, config: AppConfig): Promise<Instance> {
   const orm = await MikroORM.init(mikroOrmConfig({ ...config.database, url: databaseUrl, poolSize: 6 }));
-  const db = new MikroOrmDatabase(orm);
+  const db = new PgDatabase(orm.em.getConnection().getNativeClient());
   return { orm, db, outbox: new ArchiveOutbox(db, config) };
 }
 

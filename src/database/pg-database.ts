@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { Database, type DbTransaction, type Row } from './database.js';
 import { isDatabaseUnavailable } from './database-errors.js';
@@ -9,7 +7,9 @@ interface PgTransaction {
 }
 
 /**
- * Database on the pg pool that MikroORM creates and owns (its config, size and timeouts).
+ * Database on a pg pool. In the service that is the pool MikroORM creates and owns (its config, size
+ * and timeouts; see DatabaseModule); the benchmark's ceiling hands in a plain pool to run the very
+ * same statements without HTTP, Nest or ORM.
  *
  * The hot paths are a few set-based statements (INSERT … ON CONFLICT, keyset reads) that the unit of
  * work cannot express without read-then-write races and per-row round trips, so they run as SQL.
@@ -18,15 +18,12 @@ interface PgTransaction {
  * formatted into text, and a transaction whose connection dies hands that connection back as broken —
  * the runner's transactions kept it checked out forever, shrinking the pool and hanging shutdown.
  */
-@Injectable()
-export class MikroOrmDatabase extends Database {
-  private readonly pool: Promise<Pool>;
+export class PgDatabase extends Database {
   /** `?`-placeholder SQL → prepared statement (name + `$n` text); the service has a few dozen shapes. */
   private readonly statements = new Map<string, { name: string; text: string }>();
 
-  constructor(orm: MikroORM) {
+  constructor(private readonly pool: Pool | Promise<Pool>) {
     super();
-    this.pool = orm.em.getConnection().getNativeClient();
   }
 
   override async query<T extends Row = Row>(sql: string, params: readonly unknown[] = [], tx?: DbTransaction): Promise<T[]> {
