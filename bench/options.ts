@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+
+export type ScenarioGroup = 'ceiling' | 'post' | 'get';
+
+export interface Variant {
+  name: string;
+  env: Record<string, string>;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Warranties seeded for the GET rows. */
+  rows: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  postConnections: number[];
+  getConnections: number;
+  only: Set<ScenarioGroup>;
+  /** Service settings to compare within one run; each gets its own service start, ceiling and rows. */
+  variants: Variant[];
+  /** DB_POOL_SIZE per worker; undefined → chosen from the CPU count (see run-bench). */
+  poolSize: number | undefined;
+  /** Adds a ceiling row that also runs the service's post-upload archive UPDATE as a second transaction. */
+  ceilingArchiveUpdate: boolean;
+  profile: boolean;
+  profileDir: string | undefined;
+  jsonFile: string | undefined;
+  maxMinutes: number;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --quick               CI smoke: 3 s rows, 64 and 256 POST connections, 20,000 seeded warranties
+  --rows=<n>            warranties to seed for the GET rows (full: 1,000,000)
+  --duration=<s>        seconds per row (full: 15)
+  --connections=<list>  POST connection counts (full: 64,256,1024)
+  --get-connections=<n> connections for the GET rows (default 64)
+  --only=<list>         any of ceiling,post,get (default all; with --profile: post)
+  --pool=<n>            DB_POOL_SIZE per service worker (default: chosen from the CPU count)
+  --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
+  --compare "K=V K=V"   add a service variant to compare in the same run (repeatable); rows are run per variant
+  --ceiling-archive-update
+                        add a ceiling row that also commits the archive's post-upload UPDATE (prices that second commit)
+  --profile[=<dir>]     start the service with --cpu-prof (WEB_CONCURRENCY=1) and print the top self-time functions
+  --json=<file>         also write all results as JSON
+  --max-minutes=<n>     abort (and clean up) after this long (default: quick 5, full 30)
+  --help`;
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`--${name} must be a positive integer (got "${raw}")`);
+  return Number(raw);
+}
+
+function envPairs(texts: string[], what: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of texts.flatMap((text) => text.trim().split(/\s+/)).filter(Boolean)) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new Error(`${what} expects KEY=VALUE (got "${pair}")`);
+    env[match[1]] = match[2];
+  }
+  return env;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    // `--profile` may come without a value; parseArgs wants one for a string option.
+    args: argv.map((arg) => (arg === '--profile' ? '--profile=' : arg)),
+    strict: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rows: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      'get-connections': { type: 'string' },
+      only: { type: 'string' },
+      pool: { type: 'string' },
+      env: { type: 'string', multiple: true, default: [] },
+      compare: { type: 'string', multiple: true, default: [] },
+      'ceiling-archive-update': { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      json: { type: 'string' },
+      'max-minutes': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const profile = values.profile !== undefined;
+  const only = new Set<ScenarioGroup>();
+  for (const group of (values.only ?? (profile ? 'post' : 'ceiling,post,get')).split(',')) {
+    if (group !== 'ceiling' && group !== 'post' && group !== 'get') throw new Error(`--only takes ceiling, post and get (got "${group}")`);
+    only.add(group);
+  }
+  const base = envPairs(values.env ?? [], '--env');
+  const variants: Variant[] =
+    (values.compare ?? []).length === 0
+      ? [{ name: '', env: base }]
+      : (values.compare ?? []).map((text) => ({ name: text.trim(), env: { ...base, ...envPairs([text], '--compare') } }));
+  return {
+    quick,
+    rows: positiveInt('rows', values.rows, quick ? 20_000 : 1_000_000),
+    durationSeconds: positiveInt('duration', values.duration, quick ? 3 : 15),
+    warmupSeconds: quick ? 2 : 5,
+    postConnections: (values.connections ?? (quick ? '64,256' : '64,256,1024')).split(',').map((n) => positiveInt('connections', n, 64)),
+    getConnections: positiveInt('get-connections', values['get-connections'], 64),
+    only,
+    variants,
+    poolSize: values.pool === undefined ? undefined : positiveInt('pool', values.pool, 1),
+    ceilingArchiveUpdate: values['ceiling-archive-update'] ?? false,
+    profile,
+    profileDir: values.profile ? values.profile : undefined,
+    jsonFile: values.json,
+    maxMinutes: positiveInt('max-minutes', values['max-minutes'], quick ? 5 : 30),
+  };
+}

@@ -1,0 +1,510 @@
+/**
+ * `npm run bench`: the whole benchmark from a clean clone, on 127.0.0.1 only.
+ *
+ *  1. embedded PostgreSQL in a fresh temp folder, migrations applied, 1,000,000 warranties seeded (for GET)
+ *  2. per service variant: the production build (`node dist/src/main.js`) as a child process, warmed up
+ *  3. ceiling: the POST transaction straight through `pg` at the service's total pool size (ceiling.ts)
+ *  4. POST mix at 64/256/1,024 connections, then three GET queries, each from a separate load process (load.ts)
+ *  5. a table: req/s, latency percentiles, failures, the service's peak RSS, CPU per process, POST ÷ ceiling
+ *
+ * Every process and temp folder goes away at the end, on failure and on Ctrl-C.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { loadConfig } from '../src/config/app-config.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/embedded-postgres.js';
+import { applyMigrations } from '../src/database/migrate.js';
+import { encodeCursor } from '../src/warranties/page-cursor.js';
+import { freePort } from '../test/support/free-port.js';
+import type { CeilingJob } from './ceiling.js';
+import { runJsonChild, type ChildRun, type MeasuredResult } from './child-protocol.js';
+import type { LoadJob, LoadScenario } from './load.js';
+import { parseOptions, USAGE, type BenchOptions, type Variant } from './options.js';
+import { PgActivitySampler, type ActivitySummary } from './pg-activity.js';
+import { findProfiles, formatProfileSummary, summarizeProfile } from './profile-summary.js';
+import { findPostmaster, signalDescendants, TreeSampler } from './proc-tree.js';
+import { ProgressLine } from './progress.js';
+import { formatResultsTable, formatRowDetails, formatSummary, type BenchRow } from './report.js';
+import { deepAfterIds, seedWarranties, type SeedResult } from './seed.js';
+import { startService, type RunningService } from './service.js';
+import { DEFAULT_POST_MIX } from './workload.js';
+
+const LOAD_SCRIPT = fileURLToPath(new URL('./load.js', import.meta.url));
+const CEILING_SCRIPT = fileURLToPath(new URL('./ceiling.js', import.meta.url));
+
+const GET_PAGE_SIZE = 100;
+/** How far into an item type's rows (in id order) the deep cursor points. */
+const DEEP_CURSOR_DEPTH = 0.9;
+const HTTP_TIMEOUT_SECONDS = 10;
+/** PostgreSQL application_name of the service's connections (src/database/mikro-orm.config.ts) and of the ceiling's. */
+const SERVICE_APPLICATION_NAME = 'warranty-service';
+const CEILING_APPLICATION_NAME = 'bench-ceiling';
+const ARCHIVE_SETTLE_TIMEOUT_MS = 60_000;
+
+/**
+ * Total PostgreSQL connections ≈ 4 per CPU core, split over the service's workers (at least 2 each).
+ * Short write transactions saturate the cores well before that; more connections only queue inside
+ * PostgreSQL (and every worker keeps its own pool). Override with --pool or --env DB_POOL_SIZE=….
+ */
+function defaultPoolSize(workers: number): number {
+  return Math.max(2, Math.ceil((4 * os.availableParallelism()) / workers));
+}
+
+const progress = new ProgressLine();
+const say = (line = '') => progress.log(line);
+
+// ---- resources, and their clean-up on every way out ----
+
+let scratch: string | undefined;
+let postgres: RunningPostgres | undefined;
+let service: RunningService | undefined;
+let activeChild: ChildRun<unknown> | undefined;
+let cleaning: Promise<void> | undefined;
+/** Set on Ctrl-C: the run stops starting things and stays quiet about the failures the shutdown causes. */
+let interrupted = false;
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Load → service → PostgreSQL → temp folder, each step bounded in time. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    activeChild?.kill();
+    // Short grace: after Ctrl-C PostgreSQL is usually gone already, and the service's own drain would only wait on it.
+    await withTimeout(service?.stop(5_000) ?? Promise.resolve(0), 10_000).catch(() => undefined);
+    // On Ctrl-C PostgreSQL got the signal too and may be gone already (then stop() would wait for nothing).
+    if (findPostmaster() !== undefined) await withTimeout(postgres?.stop() ?? Promise.resolve(), 20_000).catch(() => undefined);
+    signalDescendants('SIGKILL');
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    scratch = undefined;
+  })();
+  return cleaning;
+}
+
+function installExitHandlers(): void {
+  // This script owns the shutdown order (load, service, then database); startEmbeddedPostgres keeps
+  // embedded-postgres's own exit hooks out of the way. A second signal kills everything at once.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (cleaning) {
+        signalDescendants('SIGKILL');
+        process.exit(130);
+      }
+      interrupted = true;
+      progress.clear();
+      say(`\n${signal}: stopping the load, the service and PostgreSQL, removing temp folders…`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+  // Last resort (uncaught error, process.exit elsewhere): nothing may outlive the benchmark.
+  process.on('exit', () => {
+    signalDescendants('SIGKILL');
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+}
+
+// ---- one measured row ----
+
+interface DbCounters {
+  /** The next transaction id: only writing transactions take one, so the difference counts write transactions. */
+  nextXid: number;
+  walBytes: number;
+  /** Highest archive record id: every committed POST (and ceiling transaction) writes exactly one. */
+  lastArchiveId: number;
+}
+
+/** Read at once, unlike pg_stat_database (whose counters lag by up to the stats flush interval). */
+async function dbCounters(db: pg.Client): Promise<DbCounters> {
+  const { rows } = await db.query<{ xid: string; wal: string; archive: string | null }>(
+    `SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS wal,
+            (SELECT max(id) FROM archive_record) AS archive`,
+  );
+  return { nextXid: Number(rows[0].xid), walBytes: Number(rows[0].wal), lastArchiveId: Number(rows[0].archive ?? 0) };
+}
+
+/** Waits (bounded) until the service has archived every outbox record; returns how many were pending at first. */
+async function settleArchive(db: pg.Client): Promise<number> {
+  const pending = async () =>
+    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM archive_record WHERE archived_at IS NULL')).rows[0].n);
+  const first = await pending();
+  const deadline = Date.now() + ARCHIVE_SETTLE_TIMEOUT_MS;
+  for (let left = first; left > 0 && Date.now() < deadline; left = await pending()) {
+    progress.update('settling', `${left} archive records pending`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return first;
+}
+
+interface Measured {
+  result: MeasuredResult;
+  window: ReturnType<TreeSampler['endWindow']>;
+  activity: ActivitySummary;
+  db: { writeTxPerRequest: number; walKbPerRequest: number; archiveBacklog: number };
+}
+
+/** Runs one row's child and watches the machine meanwhile: process CPU/RSS, the client's PostgreSQL connections, WAL. */
+async function measure(
+  label: string,
+  watch: { sampler: TreeSampler; activity: PgActivitySampler; applicationName: string },
+  db: pg.Client,
+  start: () => ChildRun<MeasuredResult>,
+): Promise<Measured> {
+  const before = await dbCounters(db);
+  watch.sampler.beginWindow();
+  watch.activity.start(watch.applicationName);
+  const run = start();
+  activeChild = run;
+  try {
+    const result = await run.result;
+    const window = watch.sampler.endWindow();
+    const activity = await watch.activity.stop();
+    const archiveBacklog = await settleArchive(db);
+    const after = await dbCounters(db);
+    // Per request the server completed: for writes that is the archive records written (requests still in
+    // flight when the load stopped finish on the server but are not counted by the client), for reads the 2xx.
+    const written = after.lastArchiveId - before.lastArchiveId;
+    const requests = Math.max(1, written > 0 ? written : result.ok);
+    return {
+      result,
+      window,
+      activity,
+      db: {
+        writeTxPerRequest: (after.nextXid - before.nextXid) / requests,
+        walKbPerRequest: (after.walBytes - before.walBytes) / 1024 / requests,
+        archiveBacklog,
+      },
+    };
+  } catch (error) {
+    watch.sampler.endWindow();
+    await watch.activity.stop();
+    throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    activeChild = undefined;
+  }
+}
+
+function childOptions(label: string, durationSeconds: number) {
+  return {
+    timeoutMs: (durationSeconds + 60) * 1000,
+    onProgress: (p: { elapsedSeconds: number; ok: number; failed: number }) =>
+      progress.update(
+        label,
+        `${Math.min(durationSeconds, p.elapsedSeconds).toFixed(0)}/${durationSeconds} s, ${p.ok} ok (~${(p.ok / Math.max(1, p.elapsedSeconds)).toFixed(0)}/s), ${p.failed} failed`,
+      ),
+    onLog: (line: string) => say(`  [${label}] ${line}`),
+  };
+}
+
+function loadRun(url: string, connections: number, durationSeconds: number, scenario: LoadScenario, label: string) {
+  const job: LoadJob = { url, connections, durationSeconds, timeoutSeconds: HTTP_TIMEOUT_SECONDS, scenario };
+  return () => runJsonChild<MeasuredResult>(LOAD_SCRIPT, job, childOptions(label, durationSeconds));
+}
+
+// ---- the run ----
+
+interface VariantPlan {
+  variant: Variant;
+  env: Record<string, string>;
+  workers: number;
+  poolSize: number;
+}
+
+function planVariant(options: BenchOptions, variant: Variant, databaseUrl: string, dir: string): VariantPlan {
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    // Bounds the service's own shutdown (archive drain) between variants and on Ctrl-C.
+    SHUTDOWN_DRAIN_MS: '5000',
+    DATA_DIR: join(dir, 'data'),
+    ARCHIVE_DIR: join(dir, 'archive'),
+    ...variant.env,
+    ...(options.profile ? { WEB_CONCURRENCY: '1' } : {}),
+  };
+  // The service's own config parser decides workers and pool size, exactly as it will at start-up.
+  const workers = loadConfig(env).workers;
+  env.DB_POOL_SIZE ??= String(options.poolSize ?? defaultPoolSize(workers));
+  const config = loadConfig(env);
+  return { variant, env, workers, poolSize: config.database.poolSize };
+}
+
+/** One request of each kind by hand: the deep page must be a full page past the cursor, like the first page. */
+async function checkPages(url: string, afterIds: Record<string, number>): Promise<string> {
+  const type = Object.keys(afterIds).sort()[0];
+  const fetchPage = async (query: string) => {
+    const response = await fetch(`${url}/api/warranties?${query}`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json()) as { warranties?: { id: number }[] };
+    return { status: response.status, ids: (body.warranties ?? []).map((w) => w.id) };
+  };
+  const first = await fetchPage(`item_type=${type}&limit=${GET_PAGE_SIZE}`);
+  const deep = await fetchPage(`item_type=${type}&limit=${GET_PAGE_SIZE}&cursor=${encodeCursor(afterIds[type])}`);
+  const full = (page: { status: number; ids: number[] }) => page.status === 200 && page.ids.length === GET_PAGE_SIZE;
+  if (!full(first) || !full(deep) || deep.ids[0] <= afterIds[type]) {
+    throw new Error(
+      `GET check failed for ${type}: first page ${first.status}/${first.ids.length} rows, deep page ${deep.status}/${deep.ids.length} rows`,
+    );
+  }
+  return `GET check: ${type} first page ids ${first.ids[0]}…, deep page (cursor after id ${afterIds[type]}) ids ${deep.ids[0]}…, both ${GET_PAGE_SIZE} rows`;
+}
+
+async function runVariant(
+  options: BenchOptions,
+  plan: VariantPlan,
+  seed: { result: SeedResult; afterIds: Record<string, number> } | undefined,
+  db: pg.Client,
+  databaseUrl: string,
+  profileDir: string | undefined,
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const name = plan.variant.name;
+  const total = plan.workers * plan.poolSize;
+  say(`\nservice${name ? ` [${name}]` : ''}: ${plan.workers} worker(s) × DB_POOL_SIZE=${plan.poolSize} = ${total} PostgreSQL connections`);
+  if (Object.keys(plan.variant.env).length > 0) say(`  extra env: ${JSON.stringify(plan.variant.env)}`);
+  progress.update('starting the service');
+  service = await startService({
+    env: plan.env,
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    readyTimeoutMs: 60_000,
+  });
+  const postmaster = findPostmaster();
+  const sampler = new TreeSampler(() => ({ service: service?.pid, postgres: postmaster }));
+  const activity = new PgActivitySampler(db);
+  const url = service.url;
+  const duration = options.durationSeconds;
+  const postMix = DEFAULT_POST_MIX;
+
+  const row = async (
+    scenario: string,
+    connections: number,
+    start: () => ChildRun<MeasuredResult>,
+    applicationName = SERVICE_APPLICATION_NAME,
+  ) => {
+    const entry: BenchRow = { variant: name, scenario, connections };
+    try {
+      const measured = await measure(scenario, { sampler, activity, applicationName }, db, start);
+      entry.result = measured.result;
+      entry.window = measured.window;
+      entry.activity = measured.activity;
+      entry.archiveBacklog = scenario.startsWith('POST') ? measured.db.archiveBacklog : undefined;
+      entry.db = { writeTxPerRequest: measured.db.writeTxPerRequest, walKbPerRequest: measured.db.walKbPerRequest };
+      say(`  ${scenario} @${connections}: ${measured.result.perSecond.toFixed(0)}/s, p99 ${measured.result.latency.p99.toFixed(1)} ms`);
+    } catch (error) {
+      if (interrupted) throw error;
+      entry.failure = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      say(`  ${scenario} @${connections}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+      const live = await withTimeout(
+        fetch(`${url}/health/live`).then((r) => r.ok),
+        3000,
+      ).catch(() => false);
+      if (service && live !== true) say(`  the service is not answering; its last output:\n${service.tail()}`);
+    }
+    rows.push(entry);
+    return entry;
+  };
+  const ceilingRow = (scenario: string, archiveUpdate: boolean) => {
+    const job: CeilingJob = {
+      serviceEnv: plan.env,
+      concurrency: total,
+      durationSeconds: duration,
+      mix: postMix,
+      archiveUpdate,
+    };
+    return row(
+      scenario,
+      total,
+      () => runJsonChild<MeasuredResult>(CEILING_SCRIPT, job, childOptions(scenario, duration)),
+      CEILING_APPLICATION_NAME,
+    );
+  };
+
+  try {
+    // Warm-up (not reported): JIT, connection pools, caches.
+    const warm = (scenario: LoadScenario, label: string) =>
+      runJsonChild<MeasuredResult>(
+        LOAD_SCRIPT,
+        { url, connections: 32, durationSeconds: options.warmupSeconds, timeoutSeconds: HTTP_TIMEOUT_SECONDS, scenario } satisfies LoadJob,
+        childOptions(label, options.warmupSeconds),
+      ).result;
+    if (options.only.has('post') || options.only.has('ceiling')) await warm({ kind: 'post', mix: postMix }, 'warm-up POST');
+    if (options.only.has('get') && seed) await warm({ kind: 'get-type', limit: GET_PAGE_SIZE }, 'warm-up GET');
+    await settleArchive(db);
+
+    // The ceiling brackets every POST row (C, P64, C, P256, C, …) and each row's ratio uses the mean of
+    // the ceilings right before and after it: on a shared machine the neighbours' load drifts within
+    // minutes, and a row is only comparable with the database's limit measured next to it.
+    const withCeiling = options.only.has('ceiling');
+    const ceilingNow = async () => (await ceilingRow('ceiling (pg, no HTTP)', false)).result?.perSecond;
+    let before = withCeiling ? await ceilingNow() : undefined;
+    if (withCeiling && options.ceilingArchiveUpdate) await ceilingRow('ceiling + archive UPDATE (pg)', true);
+    if (options.only.has('post')) {
+      for (const connections of options.postConnections) {
+        const label = `POST @${connections}`;
+        const entry = await row('POST mix', connections, loadRun(url, connections, duration, { kind: 'post', mix: postMix }, label));
+        const after = withCeiling ? await ceilingNow() : undefined;
+        const bracket = [before, after].filter((n): n is number => n !== undefined);
+        if (entry.result && bracket.length > 0) {
+          entry.ceiling = bracket.reduce((sum, n) => sum + n, 0) / bracket.length;
+          entry.ratio = entry.result.perSecond / entry.ceiling;
+        }
+        before = after;
+      }
+    }
+    if (options.only.has('get') && seed) {
+      say(`  ${await checkPages(url, seed.afterIds)}`);
+      const c = options.getConnections;
+      await row('GET store_uuid+sku', c, loadRun(url, c, duration, { kind: 'get-store-sku', shape: seed.result.shape }, 'GET store+sku'));
+      await row(
+        `GET item_type, limit ${GET_PAGE_SIZE}`,
+        c,
+        loadRun(url, c, duration, { kind: 'get-type', limit: GET_PAGE_SIZE }, 'GET type'),
+      );
+      await row(
+        `GET item_type, cursor ${Math.round(DEEP_CURSOR_DEPTH * 100)} % deep`,
+        c,
+        loadRun(url, c, duration, { kind: 'get-type-deep', limit: GET_PAGE_SIZE, afterIds: seed.afterIds }, 'GET deep cursor'),
+      );
+    }
+  } finally {
+    sampler.stop();
+    progress.update('stopping the service');
+    const code = await service.stop();
+    if (code !== 0 && !interrupted) say(`  the service exited with ${code}; its last output:\n${service.tail()}`);
+    service = undefined;
+  }
+  return rows;
+}
+
+function machineInfo(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const load = os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+  return [
+    `machine: ${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
+    `node ${process.version}, ${new Date().toISOString()}, load average ${load}`,
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const parsed = parseOptions(process.argv.slice(2));
+  if (parsed === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const options = parsed;
+  const started = Date.now();
+  installExitHandlers();
+  const watchdog = setTimeout(() => {
+    progress.clear();
+    say(`\nthe benchmark ran longer than --max-minutes=${options.maxMinutes}: aborting`);
+    void cleanUp().finally(() => process.exit(1));
+  }, options.maxMinutes * 60_000);
+
+  say(machineInfo());
+  say(
+    `mode: ${options.quick ? 'quick' : 'full'}; ${options.durationSeconds} s per row; POST at ${options.postConnections.join('/')} connections; ` +
+      `GET at ${options.getConnections}; rows: ${[...options.only].join(', ')}${options.profile ? '; CPU profile' : ''}`,
+  );
+
+  scratch = mkdtempSync(join(os.tmpdir(), 'warranty-bench-'));
+  chmodSync(scratch, 0o755); // PostgreSQL runs as its own user and must reach its folder
+  const pgPort = await freePort();
+  progress.update('starting PostgreSQL');
+  postgres = await startEmbeddedPostgres(join(scratch, 'postgres'), pgPort, 'warranty');
+  const databaseUrl = postgres.url;
+  progress.update('applying migrations');
+  await applyMigrations({ url: databaseUrl });
+  say(`PostgreSQL on 127.0.0.1:${pgPort} (embedded, data in ${scratch}), migrations applied`);
+
+  let seed: { result: SeedResult; afterIds: Record<string, number> } | undefined;
+  if (options.only.has('get')) {
+    const result = await seedWarranties(
+      databaseUrl,
+      { warranties: options.rows, stores: DEFAULT_POST_MIX.stores, skus: DEFAULT_POST_MIX.skus },
+      (done, total) =>
+        progress.update(
+          'seeding',
+          `${done.toLocaleString('en')} / ${total.toLocaleString('en')} items (${Math.round((done / total) * 100)} %)`,
+        ),
+    );
+    progress.update('finding deep cursors');
+    seed = { result, afterIds: await deepAfterIds(databaseUrl, DEEP_CURSOR_DEPTH) };
+    say(
+      `seeded ${result.warranties.toLocaleString('en')} warranties (${result.shape.items.toLocaleString('en')} items, ` +
+        `${result.shape.stores.toLocaleString('en')} stores) in ${result.seconds.toFixed(0)} s, then ANALYZE`,
+    );
+  }
+
+  const profileDir = options.profile ? (options.profileDir ?? mkdtempSync(join(os.tmpdir(), 'warranty-bench-profile-'))) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+  const db = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-monitor' });
+  // On Ctrl-C PostgreSQL gets the signal too and drops this connection: a failed query says so, not a crash.
+  db.on('error', () => undefined);
+  await db.connect();
+  const rows: BenchRow[] = [];
+  const plans = options.variants.map((variant, i) => planVariant(options, variant, databaseUrl, join(scratch!, `service-${i}`)));
+  try {
+    for (const plan of plans) rows.push(...(await runVariant(options, plan, seed, db, databaseUrl, profileDir)));
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+
+  progress.clear();
+  const showVariant = options.variants.length > 1;
+  say('\nResults (req/s = 2xx responses or committed transactions per second; latency of every response; CPU in % of one core):\n');
+  say(formatResultsTable(rows, showVariant));
+  for (const line of formatSummary(rows, showVariant)) say(line);
+  say('\nDetails:');
+  for (const line of formatRowDetails(rows)) say(line);
+
+  let profileText: string | undefined;
+  if (profileDir) {
+    const files = findProfiles(profileDir);
+    if (files.length === 0) say(`\nno .cpuprofile was written to ${profileDir}`);
+    for (const file of files) {
+      profileText = formatProfileSummary(summarizeProfile(file));
+      say(`\n${profileText}`);
+    }
+  }
+
+  const wallSeconds = (Date.now() - started) / 1000;
+  say(`\nwall time: ${Math.floor(wallSeconds / 60)} min ${Math.round(wallSeconds % 60)} s`);
+  if (options.jsonFile) {
+    writeFileSync(
+      options.jsonFile,
+      JSON.stringify(
+        { machine: machineInfo(), options: { ...options, only: [...options.only] }, plans, seed, rows, profile: profileText, wallSeconds },
+        null,
+        2,
+      ),
+    );
+    say(`results written to ${options.jsonFile}`);
+  }
+  clearTimeout(watchdog);
+  return rows.some((row) => row.failure) ? 1 : 0;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  progress.clear();
+  if (!interrupted) say(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (service && !interrupted) say(`service output:\n${service.tail()}`);
+} finally {
+  progress.update('cleaning up');
+  await cleanUp();
+  progress.clear();
+}
+process.exit(interrupted ? 130 : exitCode);
