@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, type AppConfig, type LogLevelName } from './config/app-config.js';
+import { trackForShutdown } from './common/http-shutdown.js';
 import { JsonLogger } from './common/logger.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
@@ -26,11 +28,9 @@ function log(level: 'log' | 'error', message: string, fields: Record<string, unk
 async function serve(config: ResolvedConfig): Promise<() => Promise<void>> {
   const app: INestApplication = await createApp(config);
   await app.listen(config.port, config.host);
+  const closeHttp = trackForShutdown(app.getHttpServer() as Server);
   return async () => {
-    const server = app.getHttpServer() as import('node:http').Server;
-    const force = setTimeout(() => server.closeAllConnections(), config.shutdownDrainMs).unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    clearTimeout(force);
+    await closeHttp(config.shutdownDrainMs);
     await app.close();
   };
 }

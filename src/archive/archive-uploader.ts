@@ -51,6 +51,10 @@ export class ArchiveUploader {
   /** Waits for queued and in-flight uploads, at most `deadlineMs`; returns how many were left unfinished. */
   async drain(deadlineMs: number): Promise<number> {
     const deadline = Date.now() + deadlineMs;
+    // A POST answered just before shutdown has emitted its event, but the async listener only runs on
+    // the next setImmediate turn, and closing the server can complete entirely in microtasks before
+    // that: one turn here lets those records be offered (setImmediate runs in order) before we count.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.busy > 0 && Date.now() < deadline) {
       const timeLeft = deadline - Date.now();
       await Promise.race([Promise.race(this.inFlight), new Promise((resolve) => setTimeout(resolve, Math.min(timeLeft, 100)))]);

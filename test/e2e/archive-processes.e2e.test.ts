@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { globalAgent } from 'node:http';
+import { Agent, globalAgent, request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import type pg from 'pg';
 import {
@@ -70,6 +70,67 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Worker processes seen in cluster tests: killed in `after` if one outlived its primary. */
+const workerPids = new Set<number>();
+
+/** The JSON log lines of a service's output. */
+function logLines(service: ServiceProcess): Record<string, unknown>[] {
+  return service
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Waits until both cluster workers have started their HTTP server (needs LOG_LEVEL=log); returns their pids. */
+async function listeningWorkers(service: ServiceProcess): Promise<number[]> {
+  const started = () =>
+    new Set(
+      logLines(service)
+        .filter((line) => String(line.message).includes('successfully started'))
+        .map((line) => Number(line.pid)),
+    );
+  assert.ok(await eventually(async () => started().size >= 2, 30_000), `two workers started:\n${service.output().slice(-3000)}`);
+  const workers = childPids(service.child.pid!);
+  assert.equal(workers.length, 2, `two worker processes, got ${workers.join(', ')}`);
+  assert.deepEqual([...started()].sort(), [...workers].sort(), "the workers are the primary's children");
+  for (const pid of workers) workerPids.add(pid);
+  return workers;
+}
+
+/** A POST through a given http.Agent (to control connection reuse); transport errors give status 0. */
+function postVia(
+  agent: Agent,
+  baseUrl: string,
+  body: Record<string, unknown>,
+): Promise<{ status: number; connection: string | undefined; error?: string }> {
+  return new Promise((resolve) => {
+    const data = JSON.stringify(body);
+    const req = request(
+      `${baseUrl}/api/warranties`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+        timeout: 10_000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (error) => resolve({ status: 0, connection: undefined, error: error.message }));
+    req.end(data);
+  });
+}
+
 /** Resolves with how long `service` took to exit after `signal`, and its exit code (or signal name). */
 async function timedStop(
   service: ServiceProcess,
@@ -122,6 +183,7 @@ after(async () => {
       await service.stop('SIGKILL');
     }
   }
+  for (const pid of workerPids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
   for (const stop of stoppers) await stop().catch(() => undefined);
   // The fault proxy forwards through Node's global keep-alive agent: close its idle sockets to s3rver too.
   globalAgent.destroy();
@@ -356,6 +418,56 @@ describe('archive across service processes', () => {
     }
   });
 
+  it('SIGTERM: a keep-alive connection gets no new request served after the signal, and does not hold the exit up', async (t) => {
+    const databaseUrl = await createDatabase();
+    const sql = await sqlClient(databaseUrl);
+    stoppers.push(() => sql.end());
+    const locker = await sqlClient(databaseUrl);
+    stoppers.push(() => locker.end());
+    const service = await start(serviceEnv(databaseUrl));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    stoppers.push(async () => agent.destroy());
+
+    const body = payload('keepalive', 0);
+    assert.equal((await postVia(agent, service.url, body)).status, 201);
+    await locker.query('BEGIN');
+    try {
+      await locker.query('SELECT id FROM item WHERE sku = $1 FOR UPDATE', [body.item_sku]);
+      const inFlight = postVia(agent, service.url, { ...body, item_cost: 300 }); // same (only) socket, waits for the lock
+      assert.ok(
+        await eventually(
+          async () =>
+            (
+              await sql.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+              )
+            ).rows[0].n > 0,
+          5000,
+          20,
+        ),
+      );
+      const stopping = timedStop(service, 'SIGTERM');
+      await sleep(300);
+      await locker.query('COMMIT');
+      const answered = await inFlight;
+      const answeredAt = Date.now();
+      assert.equal(answered.status, 200, 'the request in flight completes');
+      // A new request on the same connection after SIGTERM must not be served.
+      const late = await postVia(agent, service.url, payload('keepalive', 1));
+      const { code } = await stopping;
+      const exitAfterAnswer = Date.now() - answeredAt;
+      t.diagnostic(
+        `in-flight answer carried Connection: ${answered.connection}; late request got ${late.status || late.error}; ` +
+          `exit ${code} ${exitAfterAnswer} ms after the in-flight answer`,
+      );
+      assert.equal(code, 0);
+      assert.ok(late.status === 0 || late.status === 503, `a request sent after SIGTERM was served: HTTP ${late.status}`);
+      assert.ok(exitAfterAnswer < 2000, `an idle keep-alive connection held the exit up for ${exitAfterAnswer} ms`);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+    }
+  });
+
   it('SIGTERM with S3 hanging: exits 0 at SHUTDOWN_DRAIN_MS; the records stay in the outbox for the next process', async (t) => {
     const databaseUrl = await createDatabase();
     const bucket = await createBucket();
@@ -401,9 +513,10 @@ describe('archive across service processes', () => {
     stoppers.push(() => counting.stop());
     const sql = await sqlClient(databaseUrl);
     stoppers.push(() => sql.end());
-    const service = await start(serviceEnv(databaseUrl, { name: bucket.name, endpoint: countingUrl }, { WEB_CONCURRENCY: '2' }));
-    const workers = childPids(service.child.pid!);
-    assert.equal(workers.length, 2, `two worker processes, got ${workers.join(', ')}`);
+    const service = await start(
+      serviceEnv(databaseUrl, { name: bucket.name, endpoint: countingUrl }, { WEB_CONCURRENCY: '2', LOG_LEVEL: 'log' }),
+    );
+    const workers = await listeningWorkers(service);
 
     const sent = await pool(
       Array.from({ length: 40 }, (_, i) => payload('cluster', i)),
@@ -421,10 +534,68 @@ describe('archive across service processes', () => {
     assert.equal(rows.length, 40);
     assert.deepEqual(counting.duplicates(), []);
     assert.equal(counting.stored.size, 40);
+    const servedBy = new Set(
+      logLines(service)
+        .filter((line) => line.message === 'request' && line.path === '/api/warranties')
+        .map((line) => Number(line.pid)),
+    );
+    assert.deepEqual([...servedBy].sort(), [...workers].sort(), 'both workers served POSTs');
 
     const { code, ms } = await timedStop(service, 'SIGTERM');
     t.diagnostic(`cluster SIGTERM: exit ${code} after ${ms} ms`);
     assert.equal(code, 0, service.output().slice(-3000));
     assert.ok(await eventually(async () => workers.every((pid) => !pidAlive(pid)), 5000), 'no worker left behind');
+  });
+  it('WEB_CONCURRENCY=2: a worker killed mid-upload is replaced, and its records are uploaded by the workers left', async (t) => {
+    const databaseUrl = await createDatabase();
+    const bucket = await createBucket();
+    stoppers.push(async () => bucket.client.destroy());
+    const proxy = new S3FaultProxy(bucket.endpoint);
+    const proxyUrl = await proxy.start();
+    stoppers.push(() => proxy.stop());
+    const sql = await sqlClient(databaseUrl);
+    stoppers.push(() => sql.end());
+    const service = await start(
+      serviceEnv(
+        databaseUrl,
+        { name: bucket.name, endpoint: proxyUrl },
+        { WEB_CONCURRENCY: '2', ARCHIVE_LEASE_MS: '1000', LOG_LEVEL: 'log' },
+      ),
+    );
+    const workers = await listeningWorkers(service);
+
+    proxy.mode = { kind: 'slow', delayMs: 2500 };
+    const sent = await pool(
+      Array.from({ length: 30 }, (_, i) => payload('wkill', i)),
+      6,
+      (body) => send(service.url, body),
+    );
+    assert.ok(sent.every((reply) => reply.status === 201));
+    process.kill(workers[0], 'SIGKILL'); // its uploads are still waiting in the slow proxy
+    assert.ok(await eventually(async () => !pidAlive(workers[0]), 5000));
+    proxy.mode = { kind: 'up' };
+    const cleared = await eventually(async () => (await pendingCount(sql)) === 0, 30_000);
+    if (!cleared) {
+      const { rows } = await sql.query(
+        `SELECT id, attempts, next_attempt_at, now() AS db_now, last_error FROM archive_record WHERE archived_at IS NULL ORDER BY id`,
+      );
+      const ready = await readiness(service.url).catch((error: unknown) => ({ error: String(error) }));
+      assert.fail(
+        `the surviving workers did not pick up the orphaned records: ${JSON.stringify(rows)}\n` +
+          `workers now ${childPids(service.child.pid!).join(', ')} (killed ${workers[0]}); ready ${JSON.stringify(ready)}\n` +
+          service.output().slice(-3000),
+      );
+    }
+    await assertEverythingArchived(sql, bucket, sent);
+    assert.ok(
+      await eventually(async () => childPids(service.child.pid!).filter((pid) => pid !== workers[0]).length === 2, 20_000),
+      'the primary forks a replacement worker',
+    );
+    for (const pid of childPids(service.child.pid!)) workerPids.add(pid);
+    const ready = await fetch(`${service.url}/health/ready`);
+    assert.equal(ready.status, 200);
+    const { code, ms } = await timedStop(service, 'SIGTERM');
+    t.diagnostic(`cluster with a replaced worker: SIGTERM exit ${code} after ${ms} ms`);
+    assert.equal(code, 0, service.output().slice(-3000));
   });
 });
