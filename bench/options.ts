@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export type ScenarioGroup = 'ceiling' | 'post' | 'get';
+export type ScenarioGroup = 'ceiling' | 'post' | 'get' | 'archive';
 
 export interface Variant {
   name: string;
   env: Record<string, string>;
+  /** The service entry to start; undefined → this checkout's build (dist/src/main.js). */
+  mainScript?: string;
 }
 
 export interface BenchOptions {
@@ -14,7 +18,10 @@ export interface BenchOptions {
   durationSeconds: number;
   warmupSeconds: number;
   postConnections: number[];
-  getConnections: number;
+  /** One set of GET rows per count: 1 shows a request's own latency, 64 the throughput under load. */
+  getConnections: number[];
+  /** Size of the archive backlog whose drain into S3 (s3rver) is timed. */
+  archiveRecords: number;
   only: Set<ScenarioGroup>;
   /** Service settings to compare within one run; each gets its own service start, ceiling and rows. */
   variants: Variant[];
@@ -34,11 +41,14 @@ export const USAGE = `npm run bench -- [options]
   --rows=<n>            warranties to seed for the GET rows (full: 1,000,000)
   --duration=<s>        seconds per row (full: 15)
   --connections=<list>  POST connection counts (full: 64,256,1024)
-  --get-connections=<n> connections for the GET rows (default 64)
-  --only=<list>         any of ceiling,post,get (default all; with --profile: post)
+  --get-connections=<list> connections for the GET rows (full: 1,64; quick: 64)
+  --only=<list>         any of ceiling,post,get,archive (default all; with --profile: post)
+  --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
   --pool=<n>            DB_POOL_SIZE per service worker (default: chosen from the CPU count)
   --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
   --compare "K=V K=V"   add a service variant to compare in the same run (repeatable); rows are run per variant
+  --compare-build=<dir> also run another build of the service (the dist folder of an older checkout, built with
+                        npm run build) against the same database and ceiling, e.g. to measure before/after (repeatable)
   --ceiling-archive-update
                         add a ceiling row that also commits the archive's post-upload UPDATE (prices that second commit)
   --profile[=<dir>]     start the service with --cpu-prof (WEB_CONCURRENCY=1) and print the top self-time functions
@@ -73,10 +83,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       duration: { type: 'string' },
       connections: { type: 'string' },
       'get-connections': { type: 'string' },
+      'archive-records': { type: 'string' },
       only: { type: 'string' },
       pool: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
       compare: { type: 'string', multiple: true, default: [] },
+      'compare-build': { type: 'string', multiple: true, default: [] },
       'ceiling-archive-update': { type: 'boolean', default: false },
       profile: { type: 'string' },
       json: { type: 'string' },
@@ -88,8 +100,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const quick = values.quick ?? false;
   const profile = values.profile !== undefined;
   const only = new Set<ScenarioGroup>();
-  for (const group of (values.only ?? (profile ? 'post' : 'ceiling,post,get')).split(',')) {
-    if (group !== 'ceiling' && group !== 'post' && group !== 'get') throw new Error(`--only takes ceiling, post and get (got "${group}")`);
+  for (const group of (values.only ?? (profile ? 'post' : 'ceiling,post,get,archive')).split(',')) {
+    if (group !== 'ceiling' && group !== 'post' && group !== 'get' && group !== 'archive') {
+      throw new Error(`--only takes ceiling, post, get and archive (got "${group}")`);
+    }
     only.add(group);
   }
   const base = envPairs(values.env ?? [], '--env');
@@ -97,13 +111,20 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     (values.compare ?? []).length === 0
       ? [{ name: '', env: base }]
       : (values.compare ?? []).map((text) => ({ name: text.trim(), env: { ...base, ...envPairs([text], '--compare') } }));
+  for (const dir of values['compare-build'] ?? []) {
+    const mainScript = resolve(dir, 'src', 'main.js');
+    if (!existsSync(mainScript)) throw new Error(`--compare-build: ${mainScript} does not exist (build that checkout first)`);
+    if (variants.length === 1 && variants[0].name === '') variants[0].name = 'this build';
+    variants.push({ name: `build ${dir}`, env: base, mainScript });
+  }
   return {
     quick,
     rows: positiveInt('rows', values.rows, quick ? 20_000 : 1_000_000),
     durationSeconds: positiveInt('duration', values.duration, quick ? 3 : 15),
     warmupSeconds: quick ? 2 : 5,
     postConnections: (values.connections ?? (quick ? '64,256' : '64,256,1024')).split(',').map((n) => positiveInt('connections', n, 64)),
-    getConnections: positiveInt('get-connections', values['get-connections'], 64),
+    getConnections: (values['get-connections'] ?? (quick ? '64' : '1,64')).split(',').map((n) => positiveInt('get-connections', n, 64)),
+    archiveRecords: positiveInt('archive-records', values['archive-records'], quick ? 1_000 : 10_000),
     only,
     variants,
     poolSize: values.pool === undefined ? undefined : positiveInt('pool', values.pool, 1),

@@ -94,11 +94,15 @@ export function formatSummary(rows: BenchRow[], showVariant: boolean): string[] 
       );
     }
   }
-  const first = rows.find((row) => row.scenario.startsWith('GET item_type, limit'))?.result;
-  const deep = rows.find((row) => row.scenario.includes('deep'))?.result;
-  if (first && deep) {
+  for (const deepRow of rows.filter((row) => row.scenario.includes('deep') && row.result)) {
+    const same = (row: BenchRow) => row.variant === deepRow.variant && row.connections === deepRow.connections;
+    const first = rows.find((row) => same(row) && row.scenario.startsWith('GET item_type, limit'))?.result;
+    const deep = deepRow.result!;
+    if (!first) continue;
+    const variant = showVariant ? `[${deepRow.variant}] ` : '';
     lines.push(
-      `deep cursor page vs first page of the same query: p50 ${fixed(deep.latency.p50)} vs ${fixed(first.latency.p50)} ms, ` +
+      `${variant}deep cursor page vs first page of the same query @${deepRow.connections}: p50 ${fixed(deep.latency.p50)} vs ` +
+        `${fixed(first.latency.p50)} ms, p99 ${fixed(deep.latency.p99)} vs ${fixed(first.latency.p99)} ms, ` +
         `req/s ${fixed(deep.perSecond, 0)} vs ${fixed(first.perSecond, 0)}`,
     );
   }

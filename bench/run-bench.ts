@@ -19,6 +19,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/emb
 import { applyMigrations } from '../src/database/migrate.js';
 import { encodeCursor } from '../src/warranties/page-cursor.js';
 import { freePort } from '../test/support/free-port.js';
+import { measureArchiveDrain, startS3, type ArchiveDrainResult, type RunningS3 } from './archive-drain.js';
 import type { CeilingJob } from './ceiling.js';
 import { runJsonChild, type ChildRun, type MeasuredResult } from './child-protocol.js';
 import type { LoadJob, LoadScenario } from './load.js';
@@ -61,6 +62,7 @@ const say = (line = '') => progress.log(line);
 let scratch: string | undefined;
 let postgres: RunningPostgres | undefined;
 let service: RunningService | undefined;
+let s3: RunningS3 | undefined;
 let activeChild: ChildRun<unknown> | undefined;
 let cleaning: Promise<void> | undefined;
 /** Set on Ctrl-C: the run stops starting things and stays quiet about the failures the shutdown causes. */
@@ -82,6 +84,7 @@ function cleanUp(): Promise<void> {
     activeChild?.kill();
     // Short grace: after Ctrl-C PostgreSQL is usually gone already, and the service's own drain would only wait on it.
     await withTimeout(service?.stop(5_000) ?? Promise.resolve(0), 10_000).catch(() => undefined);
+    await withTimeout(s3?.stop() ?? Promise.resolve(), 5_000).catch(() => undefined);
     // On Ctrl-C PostgreSQL got the signal too and may be gone already (then stop() would wait for nothing).
     if (findPostmaster() !== undefined) await withTimeout(postgres?.stop() ?? Promise.resolve(), 20_000).catch(() => undefined);
     signalDescendants('SIGKILL');
@@ -272,6 +275,7 @@ async function runVariant(
   progress.update('starting the service');
   service = await startService({
     env: plan.env,
+    mainScript: plan.variant.mainScript,
     nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     readyTimeoutMs: 60_000,
   });
@@ -360,18 +364,19 @@ async function runVariant(
     }
     if (options.only.has('get') && seed) {
       say(`  ${await checkPages(url, seed.afterIds)}`);
-      const c = options.getConnections;
-      await row('GET store_uuid+sku', c, loadRun(url, c, duration, { kind: 'get-store-sku', shape: seed.result.shape }, 'GET store+sku'));
-      await row(
-        `GET item_type, limit ${GET_PAGE_SIZE}`,
-        c,
-        loadRun(url, c, duration, { kind: 'get-type', limit: GET_PAGE_SIZE }, 'GET type'),
-      );
-      await row(
-        `GET item_type, cursor ${Math.round(DEEP_CURSOR_DEPTH * 100)} % deep`,
-        c,
-        loadRun(url, c, duration, { kind: 'get-type-deep', limit: GET_PAGE_SIZE, afterIds: seed.afterIds }, 'GET deep cursor'),
-      );
+      for (const c of options.getConnections) {
+        await row('GET store_uuid+sku', c, loadRun(url, c, duration, { kind: 'get-store-sku', shape: seed.result.shape }, 'GET store+sku'));
+        await row(
+          `GET item_type, limit ${GET_PAGE_SIZE}`,
+          c,
+          loadRun(url, c, duration, { kind: 'get-type', limit: GET_PAGE_SIZE }, 'GET type'),
+        );
+        await row(
+          `GET item_type, cursor ${Math.round(DEEP_CURSOR_DEPTH * 100)} % deep`,
+          c,
+          loadRun(url, c, duration, { kind: 'get-type-deep', limit: GET_PAGE_SIZE, afterIds: seed.afterIds }, 'GET deep cursor'),
+        );
+      }
     }
   } finally {
     sampler.stop();
@@ -381,6 +386,32 @@ async function runVariant(
     service = undefined;
   }
   return rows;
+}
+
+/** A service of this variant with its archive on S3 (s3rver), timed while it drains a backlog; then stopped. */
+async function runArchiveDrain(options: BenchOptions, plan: VariantPlan, db: pg.Client, target: RunningS3): Promise<ArchiveDrainResult> {
+  progress.update('archive drain', 'starting the service with an S3 archive');
+  service = await startService({ env: { ...plan.env, ...target.serviceEnv }, mainScript: plan.variant.mainScript, readyTimeoutMs: 60_000 });
+  try {
+    return await measureArchiveDrain(db, target, options.archiveRecords, ARCHIVE_SETTLE_TIMEOUT_MS * 2, (pending) =>
+      progress.update('archive drain', `${pending.toLocaleString('en')} of ${options.archiveRecords.toLocaleString('en')} pending`),
+    );
+  } finally {
+    progress.update('stopping the service');
+    const code = await service.stop();
+    if (code !== 0 && !interrupted) say(`  the service exited with ${code}; its last output:\n${service.tail()}`);
+    service = undefined;
+  }
+}
+
+function formatDrain(result: ArchiveDrainResult, variant: string): string {
+  const name = variant ? `[${variant}] ` : '';
+  return (
+    `${name}archive drain into S3 (s3rver on 127.0.0.1): ${result.records.toLocaleString('en')} records in ${result.seconds.toFixed(1)} s ` +
+    `= ${result.perSecond.toFixed(0)} records/s; ${result.objects.toLocaleString('en')} objects stored` +
+    (result.timedOut ? ' — TIMED OUT before the backlog was empty' : '') +
+    (result.objects !== result.records ? ' — OBJECT COUNT DIFFERS' : '')
+  );
 }
 
 function machineInfo(): string {
@@ -413,7 +444,7 @@ async function main(): Promise<number> {
   say(machineInfo());
   say(
     `mode: ${options.quick ? 'quick' : 'full'}; ${options.durationSeconds} s per row; POST at ${options.postConnections.join('/')} connections; ` +
-      `GET at ${options.getConnections}; rows: ${[...options.only].join(', ')}${options.profile ? '; CPU profile' : ''}`,
+      `GET at ${options.getConnections.join('/')}; rows: ${[...options.only].join(', ')}${options.profile ? '; CPU profile' : ''}`,
   );
 
   scratch = mkdtempSync(join(os.tmpdir(), 'warranty-bench-'));
@@ -453,9 +484,24 @@ async function main(): Promise<number> {
   db.on('error', () => undefined);
   await db.connect();
   const rows: BenchRow[] = [];
+  const drains: { variant: string; result: ArchiveDrainResult }[] = [];
   const plans = options.variants.map((variant, i) => planVariant(options, variant, databaseUrl, join(scratch!, `service-${i}`)));
   try {
-    for (const plan of plans) rows.push(...(await runVariant(options, plan, seed, db, databaseUrl, profileDir)));
+    const rowGroups = ['ceiling', 'post', 'get'] as const;
+    if (options.only.has('archive')) {
+      progress.update('starting s3rver');
+      s3 = await startS3(join(scratch, 's3'));
+      say(`s3rver (S3 protocol) on ${s3.endpoint} for the archive drain`);
+    }
+    for (const plan of plans) {
+      if (rowGroups.some((group) => options.only.has(group)))
+        rows.push(...(await runVariant(options, plan, seed, db, databaseUrl, profileDir)));
+      if (s3) {
+        const result = await runArchiveDrain(options, plan, db, s3);
+        drains.push({ variant: plan.variant.name, result });
+        say(`  ${formatDrain(result, plan.variant.name)}`);
+      }
+    }
   } finally {
     await db.end().catch(() => undefined);
   }
@@ -463,8 +509,10 @@ async function main(): Promise<number> {
   progress.clear();
   const showVariant = options.variants.length > 1;
   say('\nResults (req/s = 2xx responses or committed transactions per second; latency of every response; CPU in % of one core):\n');
-  say(formatResultsTable(rows, showVariant));
+  if (rows.length > 0) say(formatResultsTable(rows, showVariant));
   for (const line of formatSummary(rows, showVariant)) say(line);
+  if (drains.length > 0) say('');
+  for (const drain of drains) say(formatDrain(drain.result, showVariant ? drain.variant : ''));
   say('\nDetails:');
   for (const line of formatRowDetails(rows)) say(line);
 
@@ -484,7 +532,16 @@ async function main(): Promise<number> {
     writeFileSync(
       options.jsonFile,
       JSON.stringify(
-        { machine: machineInfo(), options: { ...options, only: [...options.only] }, plans, seed, rows, profile: profileText, wallSeconds },
+        {
+          machine: machineInfo(),
+          options: { ...options, only: [...options.only] },
+          plans,
+          seed,
+          rows,
+          drains,
+          profile: profileText,
+          wallSeconds,
+        },
         null,
         2,
       ),
@@ -492,7 +549,8 @@ async function main(): Promise<number> {
     say(`results written to ${options.jsonFile}`);
   }
   clearTimeout(watchdog);
-  return rows.some((row) => row.failure) ? 1 : 0;
+  const drainFailed = drains.some(({ result }) => result.timedOut || result.objects !== result.records);
+  return rows.some((row) => row.failure) || drainFailed ? 1 : 0;
 }
 
 let exitCode = 1;

@@ -24,12 +24,14 @@ export async function startService(options: {
   env: Record<string, string>;
   nodeArgs?: string[];
   readyTimeoutMs: number;
+  /** Another build's entry point (bench --compare-build); default: this checkout's. */
+  mainScript?: string;
 }): Promise<RunningService> {
   const port = await freePort();
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'].includes(name)),
   );
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN_SCRIPT], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.mainScript ?? MAIN_SCRIPT], {
     env: { ...inherited, NODE_ENV: 'production', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
