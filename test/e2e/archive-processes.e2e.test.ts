@@ -189,16 +189,28 @@ after(async () => {
   globalAgent.destroy();
 });
 
+/** A fresh database and a SQL client on it, closed after the file. */
+async function freshDatabase(): Promise<{ databaseUrl: string; sql: pg.Client }> {
+  const databaseUrl = await createDatabase();
+  const sql = await sqlClient(databaseUrl);
+  stoppers.push(() => sql.end());
+  return { databaseUrl, sql };
+}
+
+/** A fresh bucket reached through a fault proxy (whose mode makes S3 slow, down or up again). */
+async function bucketBehindProxy(): Promise<{ bucket: TestBucket; proxy: S3FaultProxy; proxyUrl: string }> {
+  const bucket = await createBucket();
+  stoppers.push(async () => bucket.client.destroy());
+  const proxy = new S3FaultProxy(bucket.endpoint);
+  const proxyUrl = await proxy.start();
+  stoppers.push(() => proxy.stop());
+  return { bucket, proxy, proxyUrl };
+}
+
 describe('archive across service processes', () => {
   it('SIGKILL mid-burst: a restarted process uploads everything that was accepted', async (t) => {
-    const databaseUrl = await createDatabase();
-    const bucket = await createBucket();
-    stoppers.push(async () => bucket.client.destroy());
-    const proxy = new S3FaultProxy(bucket.endpoint);
-    const proxyUrl = await proxy.start();
-    stoppers.push(() => proxy.stop());
-    const sql = await sqlClient(databaseUrl);
-    stoppers.push(() => sql.end());
+    const { databaseUrl, sql } = await freshDatabase();
+    const { bucket, proxy, proxyUrl } = await bucketBehindProxy();
     const env = serviceEnv(databaseUrl, { name: bucket.name, endpoint: proxyUrl }, { ARCHIVE_LEASE_MS: '1000', S3_TIMEOUT_MS: '5000' });
 
     proxy.mode = { kind: 'slow', delayMs: 3000 }; // keeps uploads in flight when the process dies
@@ -262,7 +274,7 @@ describe('archive across service processes', () => {
   });
 
   it('two instances on one database and bucket: every record uploaded, no key PUT twice', async (t) => {
-    const databaseUrl = await createDatabase();
+    const { databaseUrl, sql } = await freshDatabase();
     const bucket = await createBucket();
     stoppers.push(async () => bucket.client.destroy());
     const fault = new S3FaultProxy(bucket.endpoint);
@@ -273,8 +285,6 @@ describe('archive across service processes', () => {
       () => counting.stop(),
       () => fault.stop(),
     );
-    const sql = await sqlClient(databaseUrl);
-    stoppers.push(() => sql.end());
     // Default lease (30 s): far longer than any upload here, so only failed records are ever re-claimed.
     const env = serviceEnv(databaseUrl, { name: bucket.name, endpoint: countingUrl }, { S3_TIMEOUT_MS: '5000' });
     const [a, b] = await Promise.all([start(env), start(env)]);
@@ -331,14 +341,8 @@ describe('archive across service processes', () => {
   });
 
   it('SIGTERM drains uploads in flight: exit 0, objects in S3, records archived', async (t) => {
-    const databaseUrl = await createDatabase();
-    const bucket = await createBucket();
-    stoppers.push(async () => bucket.client.destroy());
-    const proxy = new S3FaultProxy(bucket.endpoint);
-    const proxyUrl = await proxy.start();
-    stoppers.push(() => proxy.stop());
-    const sql = await sqlClient(databaseUrl);
-    stoppers.push(() => sql.end());
+    const { databaseUrl, sql } = await freshDatabase();
+    const { bucket, proxy, proxyUrl } = await bucketBehindProxy();
     const service = await start(serviceEnv(databaseUrl, { name: bucket.name, endpoint: proxyUrl }));
 
     proxy.mode = { kind: 'slow', delayMs: 1500 };
@@ -362,14 +366,8 @@ describe('archive across service processes', () => {
   });
 
   it('SIGTERM while a POST is in flight: the request completes, and its record is uploaded before exit', async (t) => {
-    const databaseUrl = await createDatabase();
-    const bucket = await createBucket();
-    stoppers.push(async () => bucket.client.destroy());
-    const proxy = new S3FaultProxy(bucket.endpoint);
-    const proxyUrl = await proxy.start();
-    stoppers.push(() => proxy.stop());
-    const sql = await sqlClient(databaseUrl);
-    stoppers.push(() => sql.end());
+    const { databaseUrl, sql } = await freshDatabase();
+    const { bucket, proxy, proxyUrl } = await bucketBehindProxy();
     const locker = await sqlClient(databaseUrl);
     stoppers.push(() => locker.end());
     const service = await start(serviceEnv(databaseUrl, { name: bucket.name, endpoint: proxyUrl }));
@@ -419,9 +417,7 @@ describe('archive across service processes', () => {
   });
 
   it('SIGTERM: a keep-alive connection gets no new request served after the signal, and does not hold the exit up', async (t) => {
-    const databaseUrl = await createDatabase();
-    const sql = await sqlClient(databaseUrl);
-    stoppers.push(() => sql.end());
+    const { databaseUrl, sql } = await freshDatabase();
     const locker = await sqlClient(databaseUrl);
     stoppers.push(() => locker.end());
     const service = await start(serviceEnv(databaseUrl));
@@ -469,14 +465,8 @@ describe('archive across service processes', () => {
   });
 
   it('SIGTERM with S3 hanging: exits 0 at SHUTDOWN_DRAIN_MS; the records stay in the outbox for the next process', async (t) => {
-    const databaseUrl = await createDatabase();
-    const bucket = await createBucket();
-    stoppers.push(async () => bucket.client.destroy());
-    const proxy = new S3FaultProxy(bucket.endpoint);
-    const proxyUrl = await proxy.start();
-    stoppers.push(() => proxy.stop());
-    const sql = await sqlClient(databaseUrl);
-    stoppers.push(() => sql.end());
+    const { databaseUrl, sql } = await freshDatabase();
+    const { bucket, proxy, proxyUrl } = await bucketBehindProxy();
     const env = serviceEnv(
       databaseUrl,
       { name: bucket.name, endpoint: proxyUrl },
@@ -505,14 +495,12 @@ describe('archive across service processes', () => {
   });
 
   it('WEB_CONCURRENCY=2: two workers serve POSTs, archive each exactly once, SIGTERM exits 0', async (t) => {
-    const databaseUrl = await createDatabase();
+    const { databaseUrl, sql } = await freshDatabase();
     const bucket = await createBucket();
     stoppers.push(async () => bucket.client.destroy());
     const counting = new CountingS3Proxy(bucket.endpoint);
     const countingUrl = await counting.start();
     stoppers.push(() => counting.stop());
-    const sql = await sqlClient(databaseUrl);
-    stoppers.push(() => sql.end());
     const service = await start(
       serviceEnv(databaseUrl, { name: bucket.name, endpoint: countingUrl }, { WEB_CONCURRENCY: '2', LOG_LEVEL: 'log' }),
     );
@@ -547,14 +535,8 @@ describe('archive across service processes', () => {
     assert.ok(await eventually(async () => workers.every((pid) => !pidAlive(pid)), 5000), 'no worker left behind');
   });
   it('WEB_CONCURRENCY=2: a worker killed mid-upload is replaced, and its records are uploaded by the workers left', async (t) => {
-    const databaseUrl = await createDatabase();
-    const bucket = await createBucket();
-    stoppers.push(async () => bucket.client.destroy());
-    const proxy = new S3FaultProxy(bucket.endpoint);
-    const proxyUrl = await proxy.start();
-    stoppers.push(() => proxy.stop());
-    const sql = await sqlClient(databaseUrl);
-    stoppers.push(() => sql.end());
+    const { databaseUrl, sql } = await freshDatabase();
+    const { bucket, proxy, proxyUrl } = await bucketBehindProxy();
     const service = await start(
       serviceEnv(
         databaseUrl,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { assertError, assertNoLeak, post, send, type Reply } from '../support/api-assertions.js';
+import { assertError, assertNoLeak, post, send, WARRANTY_KEYS, type Reply } from '../support/api-assertions.js';
 import { freePort } from '../support/free-port.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 
@@ -333,29 +333,15 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       return schema;
     };
     const jsonSchema = (responseOrBody: any): any => resolve(responseOrBody?.content?.['application/json']?.schema);
-    const WARRANTY_PROPERTIES = [
-      'created_at',
-      'id',
-      'item_cost',
-      'item_sku',
-      'item_title',
-      'item_type',
-      'pricing_version',
-      'store_id',
-      'store_uuid',
-      'updated_at',
-      'warranty_duration_months',
-      'warranty_price',
-    ];
     const assertWarrantySchema = (schema: any): void => {
-      assert.deepEqual(Object.keys(schema.properties).sort(), WARRANTY_PROPERTIES);
+      assert.deepEqual(Object.keys(schema.properties).sort(), WARRANTY_KEYS);
       for (const key of ['id', 'store_id', 'item_cost', 'warranty_price', 'warranty_duration_months']) {
         assert.equal(schema.properties[key].type, 'number', key);
       }
       for (const key of ['store_uuid', 'item_sku', 'item_type', 'item_title', 'pricing_version', 'created_at', 'updated_at']) {
         assert.equal(schema.properties[key].type, 'string', key);
       }
-      assert.deepEqual([...(schema.required ?? [])].sort(), WARRANTY_PROPERTIES, 'every Warranty field is always present');
+      assert.deepEqual([...(schema.required ?? [])].sort(), WARRANTY_KEYS, 'every Warranty field is always present');
     };
 
     before(async () => {
