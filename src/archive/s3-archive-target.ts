@@ -14,7 +14,13 @@ export class S3ArchiveTarget extends ArchiveTarget {
       forcePathStyle: settings.s3ForcePathStyle,
       // Retries belong to the outbox (with backoff across restarts), not to one hanging request.
       maxAttempts: 1,
-      requestHandler: { requestTimeout: settings.s3TimeoutMs, connectionTimeout: Math.min(settings.s3TimeoutMs, 5000) },
+      requestHandler: {
+        requestTimeout: settings.s3TimeoutMs,
+        connectionTimeout: Math.min(settings.s3TimeoutMs, 5000),
+        // One socket per upload the uploader allows in flight (the SDK's default of 50 would queue, and warn, above that).
+        httpAgent: { keepAlive: true, maxSockets: settings.uploadConcurrency },
+        httpsAgent: { keepAlive: true, maxSockets: settings.uploadConcurrency },
+      },
     });
   }
 
