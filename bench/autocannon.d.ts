@@ -18,6 +18,8 @@ declare module 'autocannon' {
     url: string;
     connections?: number;
     duration?: number;
+    /** Stops once this many requests were sent overall, even before `duration`. */
+    maxOverallRequests?: number;
     timeout?: number;
     pipelining?: number;
     method?: string;

@@ -20,7 +20,7 @@ import { ACTIVE_PRICING } from '../src/pricing/pricing-rules.js';
 import { StoresService } from '../src/stores/stores.service.js';
 import { WARRANTY_CREATED, type WarrantyCreatedEvent } from '../src/warranties/events/warranty-created.event.js';
 import { WarrantiesService } from '../src/warranties/warranties.service.js';
-import { cpuPercent, readJob, reportProgress, reportResult, type MeasuredResult } from './child-protocol.js';
+import { cpuPercent, MAX_REQUESTS_PER_ROW, readJob, reportProgress, reportResult, type MeasuredResult } from './child-protocol.js';
 import { LatencyHistogram } from './histogram.js';
 import { PostWorkload, type PostMix } from './workload.js';
 
@@ -69,7 +69,7 @@ const started = Date.now();
 const deadline = started + job.durationSeconds * 1000;
 
 async function worker(): Promise<void> {
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && ok + errors < MAX_REQUESTS_PER_ROW) {
     const begun = performance.now();
     try {
       const payload = workload.next();

@@ -116,3 +116,10 @@ export function runJsonChild<T>(
     },
   };
 }
+
+/**
+ * Every measured row stops after this many requests even if its time is not up (load and soak runs are
+ * bounded in count as well as time). At the rates this machine reaches a 15 s row sends a few tens of
+ * thousands, so the bound only bites on a far faster machine.
+ */
+export const MAX_REQUESTS_PER_ROW = 250_000;

@@ -6,7 +6,7 @@
 import autocannon, { type RequestShape } from 'autocannon';
 import { encodeCursor } from '../src/warranties/page-cursor.js';
 import { pickType, seededItem, sku, storeUuid, type SeedShape } from './catalog.js';
-import { cpuPercent, readJob, reportProgress, reportResult, type MeasuredResult } from './child-protocol.js';
+import { cpuPercent, MAX_REQUESTS_PER_ROW, readJob, reportProgress, reportResult, type MeasuredResult } from './child-protocol.js';
 import { LatencyHistogram } from './histogram.js';
 import { PostWorkload, type PostMix } from './workload.js';
 
@@ -60,6 +60,7 @@ const instance = autocannon({
   url: job.url,
   connections: job.connections,
   duration: job.durationSeconds,
+  maxOverallRequests: Math.max(job.connections, MAX_REQUESTS_PER_ROW),
   timeout: job.timeoutSeconds,
   headers: { 'content-type': 'application/json', accept: 'application/json' },
   requests: [{ setupRequest: (request) => ({ ...request, ...nextRequest(job.scenario) }) }],
