@@ -25,7 +25,7 @@ export interface BenchOptions {
   only: Set<ScenarioGroup>;
   /** Service settings to compare within one run; each gets its own service start, ceiling and rows. */
   variants: Variant[];
-  /** DB_POOL_SIZE per worker; undefined → chosen from the CPU count (see run-bench). */
+  /** DB_POOL_SIZE per worker; undefined → the service's own default. */
   poolSize: number | undefined;
   /** Adds a ceiling row that also runs the service's post-upload archive UPDATE as a second transaction. */
   ceilingArchiveUpdate: boolean;
@@ -44,7 +44,7 @@ export const USAGE = `npm run bench -- [options]
   --get-connections=<list> connections for the GET rows (full: 1,64; quick: 64)
   --only=<list>         any of ceiling,post,get,archive (default all; with --profile: post)
   --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
-  --pool=<n>            DB_POOL_SIZE per service worker (default: chosen from the CPU count)
+  --pool=<n>            DB_POOL_SIZE per service worker (default: the service's own default)
   --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
   --compare "K=V K=V"   add a service variant to compare in the same run (repeatable); rows are run per variant
   --compare-build=<dir> also run another build of the service (the dist folder of an older checkout, built with

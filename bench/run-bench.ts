@@ -45,15 +45,6 @@ const SERVICE_APPLICATION_NAME = 'warranty-service';
 const CEILING_APPLICATION_NAME = 'bench-ceiling';
 const ARCHIVE_SETTLE_TIMEOUT_MS = 60_000;
 
-/**
- * Total PostgreSQL connections ≈ 4 per CPU core, split over the service's workers (at least 2 each).
- * Short write transactions saturate the cores well before that; more connections only queue inside
- * PostgreSQL (and every worker keeps its own pool). Override with --pool or --env DB_POOL_SIZE=….
- */
-function defaultPoolSize(workers: number): number {
-  return Math.max(2, Math.ceil((4 * os.availableParallelism()) / workers));
-}
-
 const progress = new ProgressLine();
 const say = (line = '') => progress.log(line);
 
@@ -225,6 +216,7 @@ interface VariantPlan {
 function planVariant(options: BenchOptions, variant: Variant, databaseUrl: string, dir: string): VariantPlan {
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
+    // Keeps the output tail (shown when a row fails) to warnings; access logs at 'log' measured the same.
     LOG_LEVEL: 'warn',
     // Bounds the service's own shutdown (archive drain) between variants and on Ctrl-C.
     SHUTDOWN_DRAIN_MS: '5000',
@@ -233,10 +225,11 @@ function planVariant(options: BenchOptions, variant: Variant, databaseUrl: strin
     ...variant.env,
     ...(options.profile ? { WEB_CONCURRENCY: '1' } : {}),
   };
-  // The service's own config parser decides workers and pool size, exactly as it will at start-up.
-  const workers = loadConfig(env).workers;
-  env.DB_POOL_SIZE ??= String(options.poolSize ?? defaultPoolSize(workers));
+  // The service runs in its default configuration (workers = CPUs, its own DB_POOL_SIZE) unless told
+  // otherwise; its own config parser decides both, exactly as it will at start-up.
+  if (options.poolSize !== undefined) env.DB_POOL_SIZE ??= String(options.poolSize);
   const config = loadConfig(env);
+  const workers = config.workers;
   return { variant, env, workers, poolSize: config.database.poolSize };
 }
 
