@@ -14,11 +14,13 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { withTimeout } from '../src/common/with-timeout.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/embedded-postgres.js';
 import { applyMigrations } from '../src/database/migrate.js';
 import { encodeCursor } from '../src/warranties/page-cursor.js';
 import { freePort } from '../test/support/free-port.js';
+import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.js';
 import { measureArchiveDrain, startS3, type ArchiveDrainResult, type RunningS3 } from './archive-drain.js';
 import type { CeilingJob } from './ceiling.js';
 import { runJsonChild, type ChildRun, type MeasuredResult } from './child-protocol.js';
@@ -30,7 +32,7 @@ import { findPostmaster, signalDescendants, TreeSampler } from './proc-tree.js';
 import { ProgressLine } from './progress.js';
 import { formatResultsTable, formatRowDetails, formatSummary, type BenchRow } from './report.js';
 import { deepAfterIds, seedWarranties, type SeedResult } from './seed.js';
-import { startService, type RunningService } from './service.js';
+
 import { DEFAULT_POST_MIX } from './workload.js';
 
 const LOAD_SCRIPT = fileURLToPath(new URL('./load.js', import.meta.url));
@@ -52,32 +54,23 @@ const say = (line = '') => progress.log(line);
 
 let scratch: string | undefined;
 let postgres: RunningPostgres | undefined;
-let service: RunningService | undefined;
+let service: ServiceProcess | undefined;
 let s3: RunningS3 | undefined;
 let activeChild: ChildRun<unknown> | undefined;
 let cleaning: Promise<void> | undefined;
 /** Set on Ctrl-C: the run stops starting things and stays quiet about the failures the shutdown causes. */
 let interrupted = false;
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Load → service → PostgreSQL → temp folder, each step bounded in time. */
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     activeChild?.kill();
     // Short grace: after Ctrl-C PostgreSQL is usually gone already, and the service's own drain would only wait on it.
-    await withTimeout(service?.stop(5_000) ?? Promise.resolve(0), 10_000).catch(() => undefined);
-    await withTimeout(s3?.stop() ?? Promise.resolve(), 5_000).catch(() => undefined);
+    await withTimeout(service?.stop('SIGTERM', 5_000) ?? Promise.resolve(0), 10_000, 'stopping the service').catch(() => undefined);
+    await withTimeout(s3?.stop() ?? Promise.resolve(), 5_000, 'stopping s3rver').catch(() => undefined);
     // On Ctrl-C PostgreSQL got the signal too and may be gone already (then stop() would wait for nothing).
-    if (findPostmaster() !== undefined) await withTimeout(postgres?.stop() ?? Promise.resolve(), 20_000).catch(() => undefined);
+    if (findPostmaster() !== undefined)
+      await withTimeout(postgres?.stop() ?? Promise.resolve(), 20_000, 'stopping PostgreSQL').catch(() => undefined);
     signalDescendants('SIGKILL');
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     scratch = undefined;
@@ -215,6 +208,7 @@ interface VariantPlan {
 
 function planVariant(options: BenchOptions, variant: Variant, databaseUrl: string, dir: string): VariantPlan {
   const env: Record<string, string> = {
+    NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,
     // Keeps the output tail (shown when a row fails) to warnings; access logs at 'log' measured the same.
     LOG_LEVEL: 'warn',
@@ -266,14 +260,14 @@ async function runVariant(
   say(`\nservice${name ? ` [${name}]` : ''}: ${plan.workers} worker(s) × DB_POOL_SIZE=${plan.poolSize} = ${total} PostgreSQL connections`);
   if (Object.keys(plan.variant.env).length > 0) say(`  extra env: ${JSON.stringify(plan.variant.env)}`);
   progress.update('starting the service');
-  service = await startService({
-    env: plan.env,
+  service = await startServiceProcess(plan.env, {
+    inherit: 'basics',
     mainScript: plan.variant.mainScript,
     nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     readyTimeoutMs: 60_000,
   });
   const postmaster = findPostmaster();
-  const sampler = new TreeSampler(() => ({ service: service?.pid, postgres: postmaster }));
+  const sampler = new TreeSampler(() => ({ service: service?.child.pid, postgres: postmaster }));
   const activity = new PgActivitySampler(db);
   const url = service.url;
   const duration = options.durationSeconds;
@@ -301,6 +295,7 @@ async function runVariant(
       const live = await withTimeout(
         fetch(`${url}/health/live`).then((r) => r.ok),
         3000,
+        'liveness',
       ).catch(() => false);
       if (service && live !== true) say(`  the service is not answering; its last output:\n${service.tail()}`);
     }
@@ -374,7 +369,7 @@ async function runVariant(
   } finally {
     sampler.stop();
     progress.update('stopping the service');
-    const code = await service.stop();
+    const code = await service.stop('SIGTERM', 20_000);
     if (code !== 0 && !interrupted) say(`  the service exited with ${code}; its last output:\n${service.tail()}`);
     service = undefined;
   }
@@ -384,14 +379,17 @@ async function runVariant(
 /** A service of this variant with its archive on S3 (s3rver), timed while it drains a backlog; then stopped. */
 async function runArchiveDrain(options: BenchOptions, plan: VariantPlan, db: pg.Client, target: RunningS3): Promise<ArchiveDrainResult> {
   progress.update('archive drain', 'starting the service with an S3 archive');
-  service = await startService({ env: { ...plan.env, ...target.serviceEnv }, mainScript: plan.variant.mainScript, readyTimeoutMs: 60_000 });
+  service = await startServiceProcess(
+    { ...plan.env, ...target.serviceEnv },
+    { inherit: 'basics', mainScript: plan.variant.mainScript, readyTimeoutMs: 60_000 },
+  );
   try {
     return await measureArchiveDrain(db, target, options.archiveRecords, ARCHIVE_SETTLE_TIMEOUT_MS * 2, (pending) =>
       progress.update('archive drain', `${pending.toLocaleString('en')} of ${options.archiveRecords.toLocaleString('en')} pending`),
     );
   } finally {
     progress.update('stopping the service');
-    const code = await service.stop();
+    const code = await service.stop('SIGTERM', 20_000);
     if (code !== 0 && !interrupted) say(`  the service exited with ${code}; its last output:\n${service.tail()}`);
     service = undefined;
   }

@@ -22,17 +22,8 @@ import {
 } from '../support/archive-support.js';
 import { CountingS3Proxy } from '../support/counting-proxy.js';
 import { S3FaultProxy } from '../support/s3-fault-proxy.js';
-import {
-  createBucket,
-  createDatabase,
-  eventually,
-  serviceEnv,
-  sleep,
-  sqlClient,
-  startServiceProcess,
-  type ServiceProcess,
-  type TestBucket,
-} from '../support/test-env.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { createBucket, createDatabase, eventually, serviceEnv, sleep, sqlClient, type TestBucket } from '../support/test-env.js';
 
 const processes: ServiceProcess[] = [];
 const stoppers: (() => Promise<unknown>)[] = [];

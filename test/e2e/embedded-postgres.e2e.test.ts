@@ -7,7 +7,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SEED_PAYLOAD, postJson, startServiceProcess, type ServiceProcess } from '../support/test-env.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { SEED_PAYLOAD, postJson } from '../support/test-env.js';
 import { freePort } from '../support/free-port.js';
 
 const running: ServiceProcess[] = [];

@@ -1,16 +1,13 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { applyMigrations } from '../../src/database/migrate.js';
-import { freePort } from './free-port.js';
 
 /** Set by test/support/run-tests.ts (npm test). */
 function requiredEnv(name: 'TEST_DATABASE_URL' | 'TEST_S3_ENDPOINT'): string {
@@ -18,9 +15,6 @@ function requiredEnv(name: 'TEST_DATABASE_URL' | 'TEST_S3_ENDPOINT'): string {
   if (!value) throw new Error(`${name} is not set: run the tests with "npm test", which starts PostgreSQL and S3 first`);
   return value;
 }
-
-/** The compiled service entry point, wherever this file was compiled to. */
-export const MAIN_SCRIPT = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
 export const SEED_PAYLOAD = Object.freeze({
   store_uuid: 'b21ad0676f26439',
@@ -122,51 +116,6 @@ export async function startApp(env: Record<string, string>): Promise<TestApp> {
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, config, url: `http://127.0.0.1:${port}`, close: () => app.close() };
-}
-
-export interface ServiceProcess {
-  url: string;
-  child: ChildProcess;
-  output(): string;
-  /** Sends the signal and resolves with the exit code (or the signal name). */
-  stop(signal?: NodeJS.Signals): Promise<number | string>;
-}
-
-/** The compiled service (dist/src/main.js) as its own process, as in production; waits until it is ready. */
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN_SCRIPT], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited during start-up:\n${output}`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`service not ready after 30 s:\n${output}`);
-    }
-    await sleep(100);
-  }
-  return {
-    url,
-    child,
-    output: () => output,
-    stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

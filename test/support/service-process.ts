@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
+
+/** The compiled service entry point, wherever this file was compiled to (dist/test/support → dist/src). */
+export const MAIN_SCRIPT = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+/** Output kept per process: plenty for a test's or a benchmark's logs, bounded for a long run. */
+const MAX_OUTPUT_CHARS = 1_000_000;
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** What the process printed on stdout and stderr (the last MAX_OUTPUT_CHARS characters). */
+  output(): string;
+  /** The last `count` non-empty lines it printed. */
+  tail(count?: number): string;
+  /** Sends `signal` (then SIGKILL after `graceMs`, if given) and resolves with the exit code or signal name. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | string>;
+}
+
+export interface ServiceProcessOptions {
+  /**
+   * What the process inherits from this one's environment: 'all' (tests: the runner's AWS credentials
+   * and settings) or 'basics' (PATH, HOME, locale: no stray DATABASE_URL or S3_* from the caller's shell).
+   */
+  inherit?: 'all' | 'basics';
+  nodeArgs?: string[];
+  /** Another build's entry point (bench --compare-build); default: this checkout's. */
+  mainScript?: string;
+  readyTimeoutMs?: number;
+}
+
+const BASICS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+/**
+ * The compiled service (dist/src/main.js) as its own process, as in production, on 127.0.0.1 and a
+ * free port; resolves once /health/ready answers 200, rejects (with its output) if it exits first
+ * or is not ready in time.
+ */
+export async function startServiceProcess(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
+  const port = await freePort();
+  const inherited =
+    options.inherit === 'basics' ? Object.fromEntries(Object.entries(process.env).filter(([name]) => BASICS.includes(name))) : process.env;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.mainScript ?? MAIN_SCRIPT], {
+    env: { ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-MAX_OUTPUT_CHARS));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const tail = (count = 40) =>
+    output
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .slice(-count)
+      .join('\n');
+  const url = `http://127.0.0.1:${port}`;
+
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (!running()) throw new Error(`service exited during start-up:\n${output}`);
+    try {
+      if ((await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) })).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`service not ready after ${readyTimeoutMs / 1000} s:\n${tail()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  return {
+    url,
+    child,
+    output: () => output,
+    tail,
+    stop: async (signal = 'SIGTERM', graceMs) => {
+      if (!running()) return exited;
+      child.kill(signal);
+      const timer = graceMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
