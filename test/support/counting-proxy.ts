@@ -1,5 +1,5 @@
-import { Agent, createServer, request, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { Agent } from 'node:http';
+import { forward, startLoopbackServer, type LoopbackServer } from './loopback-proxy.js';
 
 /**
  * An HTTP proxy on 127.0.0.1 that counts S3 PutObject requests per object key: how many were sent, and
@@ -12,45 +12,25 @@ export class CountingS3Proxy {
   readonly attempts = new Map<string, number>();
   /** PUTs per key that upstream answered with a 2xx: the key was (re-)written this many times. */
   readonly stored = new Map<string, number>();
-  private server: Server | undefined;
+  private server: LoopbackServer | undefined;
   /** Its own connections upstream, closed by stop() (the global agent would keep them open). */
   private readonly agent = new Agent({ keepAlive: true });
-  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly upstream: string) {}
 
   async start(): Promise<string> {
     const target = new URL(this.upstream);
-    this.server = createServer((incoming, outgoing) => {
+    this.server = await startLoopbackServer((incoming, outgoing) => {
       const key = incoming.method === 'PUT' ? objectKey(incoming.url ?? '') : undefined;
       if (key !== undefined) this.attempts.set(key, (this.attempts.get(key) ?? 0) + 1);
-      const upstream = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: incoming.method,
-          path: incoming.url,
-          headers: incoming.headers,
-          agent: this.agent,
-        },
-        (response) => {
-          const status = response.statusCode ?? 502;
+      forward(incoming, outgoing, target, {
+        agent: this.agent,
+        onStatus: (status) => {
           if (key !== undefined && status >= 200 && status < 300) this.stored.set(key, (this.stored.get(key) ?? 0) + 1);
-          outgoing.writeHead(status, response.headers);
-          response.pipe(outgoing);
         },
-      );
-      upstream.on('error', () => outgoing.destroy());
-      incoming.on('error', () => upstream.destroy());
-      incoming.pipe(upstream);
+      });
     });
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as { port: number };
-    return `http://127.0.0.1:${port}`;
+    return this.server.url;
   }
 
   /** Keys that upstream stored more than once. */
@@ -59,9 +39,8 @@ export class CountingS3Proxy {
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
+    await this.server?.stop();
     this.agent.destroy();
-    await new Promise((resolve) => this.server?.close(resolve));
   }
 }
 
