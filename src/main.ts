@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory.js';
-import { ConfigError, loadConfig, type AppConfig, type LogLevelName } from './config/app-config.js';
+import { ConfigError, LOG_LEVELS, loadConfig, type AppConfig } from './config/app-config.js';
 import { trackForShutdown } from './common/http-shutdown.js';
 import { JsonLogger } from './common/logger.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
@@ -13,11 +13,8 @@ import { applyMigrations } from './database/migrate.js';
 
 type ResolvedConfig = AppConfig & { database: { url: string } };
 
-const logger = new JsonLogger(
-  process.env.LOG_LEVEL && /^(fatal|error|warn|log|debug|verbose)$/.test(process.env.LOG_LEVEL)
-    ? (process.env.LOG_LEVEL as LogLevelName)
-    : 'log',
-);
+// Made before the configuration is read, so that configuration errors are logged too.
+const logger = new JsonLogger(LOG_LEVELS.find((level) => level === process.env.LOG_LEVEL?.trim()) ?? 'log');
 logger.setContext('Main');
 
 function log(level: 'log' | 'error', message: string, fields: Record<string, unknown> = {}): void {

@@ -1,7 +1,5 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
-import type { LogLevelName } from '../config/app-config.js';
-
-const SEVERITY: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+import { ConsoleLogger } from '@nestjs/common';
+import { LOG_LEVELS, type LogLevelName } from '../config/app-config.js';
 
 type JsonLogOptions = Parameters<ConsoleLogger['getJsonLogObject']>[1];
 
@@ -15,7 +13,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  */
 export class JsonLogger extends ConsoleLogger {
   constructor(level: LogLevelName) {
-    super({ json: true, logLevels: SEVERITY.slice(0, SEVERITY.indexOf(level) + 1) });
+    super({ json: true, logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) });
   }
 
   protected override getJsonLogObject(message: unknown, options: JsonLogOptions): ReturnType<ConsoleLogger['getJsonLogObject']> {

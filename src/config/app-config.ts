@@ -49,7 +49,8 @@ export class ConfigError extends Error {
   }
 }
 
-const LOG_LEVELS: readonly LogLevelName[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+/** Most severe first: a level logs itself and everything before it. */
+export const LOG_LEVELS: readonly LogLevelName[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Reads one variable at a time and collects every problem, so a bad deploy shows all of them at once. */
 class EnvReader {
