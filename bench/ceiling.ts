@@ -1,25 +1,27 @@
 /**
  * The database's limit on this machine: the service's per-POST transaction, straight through `pg`
- * with no HTTP, no Nest and no ORM, at the concurrency of the service's whole connection pool.
- * It runs the service's own code (WarrantiesService.submit → StoresService, ItemsService, ArchiveOutbox
- * over PgDatabase), so the statements, their order and the store-id cache can never drift from the
- * service's; only the pool is a plain `pg.Pool` instead of MikroORM's. Same key distribution as the
- * HTTP load (PostWorkload). Archive records stay leased to this process and are marked archived in one
- * statement at the end, so the service's sweeper leaves them alone; with `archiveUpdate` the
- * archive's batched "archived" marks run too, as the service writes them after each upload.
+ * with no HTTP, at the concurrency of the service's whole connection pool. It runs the service's own
+ * code — WarrantiesService.submit from a Nest testing module of the warranties and archive modules, so
+ * the statements, their order, the store-id cache and the archive listener can never drift from the
+ * service's; only `Sql` runs on a plain `pg.Pool` instead of MikroORM's, and nothing is uploaded.
+ * Same key distribution as the HTTP load (PostWorkload). Archive records stay leased to this process
+ * and are marked archived in one statement at the end, so the service's sweeper leaves them alone; with
+ * `archiveUpdate` the archive's batched "archived" marks run too, as the service writes them after
+ * each upload.
  */
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ArchiveOutbox } from '../src/archive/archive-outbox.js';
+import { ArchiveModule } from '../src/archive/archive.module.js';
+import type { ArchiveRecordRef } from '../src/archive/archive-record.js';
+import { ArchiveRecordRepository } from '../src/archive/archive-record.repository.js';
+import { ArchiveSweeper } from '../src/archive/archive-sweeper.js';
+import { ArchiveUploader } from '../src/archive/archive-uploader.js';
 import { loadConfig } from '../src/config/app-config.js';
-import { PgDatabase } from '../src/database/pg-database.js';
-import { ItemsService } from '../src/items/items.service.js';
-import { PricingService } from '../src/pricing/pricing.service.js';
-import { ACTIVE_PRICING } from '../src/pricing/pricing-rules.js';
-import { StoresService } from '../src/stores/stores.service.js';
-import { WARRANTY_CREATED, type WarrantyCreatedEvent } from '../src/warranties/events/warranty-created.event.js';
+import { Sql } from '../src/database/sql.js';
+import { WarrantiesModule } from '../src/warranties/warranties.module.js';
 import { WarrantiesService } from '../src/warranties/warranties.service.js';
+import { compileModule } from '../test/support/test-env.js';
 import { cpuPercent, MAX_REQUESTS_PER_ROW, readJob, reportProgress, reportResult, type MeasuredResult } from './child-protocol.js';
 import { LatencyHistogram } from './histogram.js';
 import { PostWorkload, type PostMix } from './workload.js';
@@ -31,7 +33,7 @@ export interface CeilingJob {
   concurrency: number;
   durationSeconds: number;
   mix: PostMix;
-  /** Also write the archive's batched "archived" marks (ArchiveOutbox.markArchived), as after each upload. */
+  /** Also write the archive's batched "archived" marks (ArchiveRecordRepository.markArchived), as after each upload. */
   archiveUpdate: boolean;
 }
 
@@ -41,18 +43,25 @@ const job = readJob<CeilingJob>();
 const config = loadConfig(job.serviceEnv);
 const pool = new pg.Pool({ connectionString: config.database.url, max: job.concurrency, application_name: 'bench-ceiling' }); // run-bench watches it by this name
 pool.on('error', () => undefined); // an idle connection dropped by the server fails the next query instead
-const db = new PgDatabase(pool);
-const outbox = new ArchiveOutbox(db, config);
-const events = new EventEmitter2();
-if (job.archiveUpdate) events.on(WARRANTY_CREATED, (event: WarrantyCreatedEvent) => outbox.markArchived(event.record.id));
-const warranties = new WarrantiesService(
-  db,
-  new StoresService(db),
-  new ItemsService(db),
-  new PricingService(ACTIVE_PRICING),
-  outbox,
-  events,
+const records: { repository?: ArchiveRecordRepository } = {};
+const moduleRef = await compileModule(config, { imports: [EventEmitterModule.forRoot(), WarrantiesModule, ArchiveModule] }, (builder) =>
+  builder
+    .overrideProvider(Sql)
+    .useValue(new Sql(pool))
+    // No uploads and no sweeps here: only the database work of a POST is measured.
+    .overrideProvider(ArchiveUploader)
+    .useValue({
+      offer: async (record: ArchiveRecordRef) => {
+        if (job.archiveUpdate) records.repository!.markArchived(record.id);
+        return true;
+      },
+    })
+    .overrideProvider(ArchiveSweeper)
+    .useValue({}),
 );
+const warranties = moduleRef.get(WarrantiesService);
+const archiveRecords = moduleRef.get(ArchiveRecordRepository);
+records.repository = archiveRecords;
 const workload = new PostWorkload(job.mix);
 const histogram = new LatencyHistogram();
 const statusCounts: Record<string, number> = {};
@@ -73,11 +82,12 @@ async function worker(): Promise<void> {
     const begun = performance.now();
     try {
       const payload = workload.next();
-      const { status } = await warranties.submit(payload, {
+      const { created } = await warranties.submit(payload, {
         requestId: `${CEILING_REQUEST_PREFIX}${randomUUID()}`,
         receivedAt: new Date(),
-        rawBody: payload,
+        payload,
       });
+      const status = created ? 201 : 200;
       histogram.record(performance.now() - begun);
       statusCounts[status] = (statusCounts[status] ?? 0) + 1;
       ok++;
@@ -92,10 +102,11 @@ const ticker = setInterval(() => reportProgress({ elapsedSeconds: (Date.now() - 
 await Promise.all(Array.from({ length: job.concurrency }, () => worker()));
 clearInterval(ticker);
 const wallMs = Date.now() - started;
-await outbox.flushArchived();
+await archiveRecords.flushArchived();
 await pool.query(`UPDATE archive_record SET archived_at = now() WHERE archived_at IS NULL AND document->>'request_id' LIKE $1`, [
   `${CEILING_REQUEST_PREFIX}%`,
 ]);
+await moduleRef.close();
 await pool.end();
 
 const result: MeasuredResult = {

@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config/app-config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/embedded-postgres.js';
 import { applyMigrations } from '../src/database/migrate.js';
 import { encodeCursor } from '../src/warranties/page-cursor.js';
-import { freePort } from '../test/support/free-port.js';
+import { freePort } from '../src/common/free-port.js';
 import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.js';
 import { measureArchiveDrain, startS3, type ArchiveDrainResult, type RunningS3 } from './archive-drain.js';
 import type { CeilingJob } from './ceiling.js';

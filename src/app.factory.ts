@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,12 +9,13 @@ import { JsonLogger } from './common/logger.js';
 import { RequestContextMiddleware } from './common/request-context.middleware.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
-/** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
-export async function createApp(config: AppConfig & { database: { url: string } }): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    logger: new JsonLogger(config.logLevel),
-  });
+/** How the application is created, by main.ts (NestFactory) and by the tests (a Nest testing module) alike. */
+export function appOptions(config: AppConfig): NestApplicationOptions {
+  return { bodyParser: false, logger: new JsonLogger(config.logLevel) };
+}
+
+/** What every instance of the application gets on top of AppModule: Express settings, the first middleware, Swagger. */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.disable('x-powered-by');
   app.set('etag', false);
   // First in line for every request (Swagger's routes and unmatched paths included): request id, access log, metrics.
@@ -29,4 +31,9 @@ export async function createApp(config: AppConfig & { database: { url: string } 
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/** The whole application; its configuration comes from the environment (DATABASE_URL resolved by main.ts). */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  return configureApp(await NestFactory.create<NestExpressApplication>(AppModule, appOptions(config)));
 }

@@ -1,36 +1,34 @@
-import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ArchiveModule } from './archive/archive.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { JsonBodyMiddleware } from './common/json-body.middleware.js';
-import { StrictValidationPipe } from './common/validation.pipe.js';
-import type { AppConfig } from './config/app-config.js';
-import { ConfigModule } from './config/config.module.js';
+import { RequestValidationPipe } from './common/validation.pipe.js';
+import { appConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { WarrantiesModule } from './warranties/warranties.module.js';
 
-@Module({})
+@Module({
+  imports: [
+    // Reads `.env` (if any) into the environment, then the validated configuration (appConfig).
+    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig] }),
+    EventEmitterModule.forRoot({ wildcard: false }),
+    MetricsModule,
+    DatabaseModule,
+    WarrantiesModule,
+    ArchiveModule,
+    HealthModule,
+  ],
+  providers: [
+    { provide: APP_FILTER, useClass: HttpExceptionFilter },
+    { provide: APP_PIPE, useClass: RequestValidationPipe },
+  ],
+})
 export class AppModule implements NestModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
-        MetricsModule,
-        DatabaseModule,
-        WarrantiesModule,
-        HealthModule,
-      ],
-      providers: [
-        { provide: APP_FILTER, useClass: HttpExceptionFilter },
-        { provide: APP_PIPE, useClass: StrictValidationPipe },
-      ],
-    };
-  }
-
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(JsonBodyMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }

@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { createApp } from './app.factory.js';
 import { ConfigError, LOG_LEVELS, loadConfig, type AppConfig } from './config/app-config.js';
 import { trackForShutdown } from './common/http-shutdown.js';
@@ -10,8 +11,6 @@ import { JsonLogger } from './common/logger.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
-
-type ResolvedConfig = AppConfig & { database: { url: string } };
 
 // Made before the configuration is read, so that configuration errors are logged too.
 const logger = new JsonLogger(LOG_LEVELS.find((level) => level === process.env.LOG_LEVEL?.trim()) ?? 'log');
@@ -22,7 +21,7 @@ function log(level: 'log' | 'error', message: string, fields: Record<string, unk
 }
 
 /** Serves until SIGTERM/SIGINT: stop accepting, finish in-flight requests, drain the archive, close the pool. */
-async function serve(config: ResolvedConfig): Promise<() => Promise<void>> {
+async function serve(config: AppConfig): Promise<() => Promise<void>> {
   const app: INestApplication = await createApp(config);
   await app.listen(config.port, config.host);
   const closeHttp = trackForShutdown(app.getHttpServer() as Server);
@@ -63,7 +62,9 @@ async function runPrimary(config: AppConfig): Promise<void> {
   }
   const applied = await applyMigrations({ url });
   log('log', 'migrations applied', { applied });
-  const resolved: ResolvedConfig = { ...config, database: { ...config.database, url } };
+  // The application module reads its configuration from the environment, as cluster workers do.
+  process.env.DATABASE_URL = url;
+  const resolved: AppConfig = { ...config, database: { ...config.database, url } };
 
   if (config.workers === 1) {
     const stop = await serve(resolved);
@@ -114,11 +115,12 @@ async function runPrimary(config: AppConfig): Promise<void> {
 
 async function runWorker(config: AppConfig): Promise<void> {
   if (!config.database.url) throw new Error('worker started without DATABASE_URL');
-  const stop = await serve({ ...config, database: { ...config.database, url: config.database.url } });
+  const stop = await serve(config);
   onSignal(stop);
 }
 
 async function main(): Promise<void> {
+  await ConfigModule.envVariablesLoaded; // `.env`, if there is one, is in process.env from here on
   let config: AppConfig;
   try {
     config = loadConfig();

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { ArchiveOutbox } from './archive-outbox.js';
+import { ArchiveRecordRepository } from './archive-record.repository.js';
 
 @Injectable()
 export class ArchiveMetrics {
   readonly uploads: Counter;
   readonly failures: Counter;
 
-  constructor(registry: Registry, outbox: ArchiveOutbox) {
+  constructor(registry: Registry, records: ArchiveRecordRepository) {
     this.uploads = new Counter({ name: 'archive_uploads_total', help: 'Archive records uploaded by this process', registers: [registry] });
     this.failures = new Counter({
       name: 'archive_upload_failures_total',
@@ -29,7 +29,7 @@ export class ArchiveMetrics {
       aggregator: 'max',
       async collect() {
         try {
-          const backlog = await outbox.backlog();
+          const backlog = await records.backlog();
           pending.set(backlog.pending);
           this.set(backlog.oldestPendingAgeSeconds);
         } catch {

@@ -7,6 +7,12 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const ArchiveRecordSchema = defineEntity({
   name: 'ArchiveRecord',
   tableName: 'archive_record',
+  indexes: [
+    // The sweeper's claim: pending records by due time. Partial, so it stays as small as the backlog.
+    { name: 'archive_record_pending_index', properties: ['nextAttemptAt'], where: 'archived_at IS NULL' },
+    // Retention pruning of archived records.
+    { name: 'archive_record_archived_index', properties: ['archivedAt'], where: 'archived_at IS NOT NULL' },
+  ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
     eventId: p.uuid().unique('archive_record_event_id_unique'),

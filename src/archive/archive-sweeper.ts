@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG } from '../config/config.module.js';
-import type { AppConfig } from '../config/app-config.js';
-import { ArchiveOutbox } from './archive-outbox.js';
+import { appConfig, type AppConfig } from '../config/app-config.js';
+import { ArchiveRecordRepository } from './archive-record.repository.js';
 import { ArchiveUploader } from './archive-uploader.js';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
@@ -19,9 +18,9 @@ export class ArchiveSweeper implements OnApplicationBootstrap, BeforeApplication
   private stopped = false;
 
   constructor(
-    private readonly outbox: ArchiveOutbox,
+    private readonly records: ArchiveRecordRepository,
     private readonly uploader: ArchiveUploader,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -33,13 +32,13 @@ export class ArchiveSweeper implements OnApplicationBootstrap, BeforeApplication
     const room = Math.min(this.uploader.room, this.config.archive.batchSize);
     let claimed = 0;
     if (room > 0) {
-      const records = await this.outbox.claimDue(room);
+      const records = await this.records.claimDue(room);
       for (const record of records) await this.uploader.offer(record);
       claimed = records.length;
     }
     if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
-      const pruned = await this.outbox.prune(this.config.archive.retentionHours);
+      const pruned = await this.records.prune(this.config.archive.retentionHours);
       if (pruned > 0) this.logger.log({ message: 'pruned archived outbox records', count: pruned });
     }
     return claimed;

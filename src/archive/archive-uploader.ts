@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG } from '../config/config.module.js';
-import type { AppConfig } from '../config/app-config.js';
+import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ArchiveMetrics } from './archive-metrics.js';
-import { ArchiveOutbox } from './archive-outbox.js';
+import { ArchiveRecordRepository } from './archive-record.repository.js';
 import type { ArchiveRecordRef } from './archive-record.js';
 import { ArchiveTarget } from './archive-target.js';
 import { backoffDelay } from './backoff.js';
@@ -20,10 +19,10 @@ export class ArchiveUploader {
   private readonly maxQueued: number;
 
   constructor(
-    private readonly outbox: ArchiveOutbox,
+    private readonly records: ArchiveRecordRepository,
     private readonly target: ArchiveTarget,
     private readonly metrics: ArchiveMetrics,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {
     this.maxQueued = config.archive.uploadConcurrency * 64;
   }
@@ -40,7 +39,7 @@ export class ArchiveUploader {
   /** Queues a record it holds the lease of. Returns false (and releases the lease) when full. */
   async offer(record: ArchiveRecordRef): Promise<boolean> {
     if (this.room === 0) {
-      await this.outbox.release(record.id).catch((error: unknown) => this.logFailure('release', record, error));
+      await this.records.release(record.id).catch((error: unknown) => this.logFailure('release', record, error));
       return false;
     }
     this.queue.push(record);
@@ -59,7 +58,7 @@ export class ArchiveUploader {
       const timeLeft = deadline - Date.now();
       await Promise.race([Promise.race(this.inFlight), new Promise((resolve) => setTimeout(resolve, Math.min(timeLeft, 100)))]);
     }
-    await this.outbox.flushArchived();
+    await this.records.flushArchived();
     return this.busy;
   }
 
@@ -81,11 +80,11 @@ export class ArchiveUploader {
       this.metrics.failures.inc();
       const retryInMs = backoffDelay(record.attempts, this.config.archive.backoffBaseMs, this.config.archive.backoffMaxMs);
       this.logFailure('upload', record, error, retryInMs);
-      await this.outbox.markFailed(record.id, retryInMs, describe(error)).catch((e: unknown) => this.logFailure('mark failed', record, e));
+      await this.records.markFailed(record.id, retryInMs, describe(error)).catch((e: unknown) => this.logFailure('mark failed', record, e));
       return;
     }
     this.metrics.uploads.inc();
-    this.outbox.markArchived(record.id);
+    this.records.markArchived(record.id);
   }
 
   private logFailure(step: string, record: ArchiveRecordRef, error: unknown, retryInMs?: number): void {

@@ -1,15 +1,34 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { WARRANTY_CREATED, WarrantyCreatedEvent } from '../warranties/events/warranty-created.event.js';
+import { Sql } from '../database/sql.js';
+import { ITEM_SUBMITTED, ItemSubmittedEvent } from '../warranties/events/item-submitted.event.js';
+import { ArchiveRecordRepository } from './archive-record.repository.js';
 import { ArchiveUploader } from './archive-uploader.js';
 
-/** Uploads a POST's archive record right after its transaction commits, off the request path. */
+/**
+ * Archives every submission. The record is written in the submission's own transaction (the event is
+ * published inside it, and an error here rolls the submission back), so a committed submission always
+ * has its record; the upload starts after commit, off the request path.
+ */
 @Injectable()
 export class ArchiveListener {
-  constructor(private readonly uploader: ArchiveUploader) {}
+  constructor(
+    private readonly records: ArchiveRecordRepository,
+    private readonly uploader: ArchiveUploader,
+    private readonly sql: Sql,
+  ) {}
 
-  @OnEvent(WARRANTY_CREATED, { async: true, promisify: true, suppressErrors: true })
-  async onWarrantyCreated(event: WarrantyCreatedEvent): Promise<void> {
-    await this.uploader.offer(event.record);
+  @OnEvent(ITEM_SUBMITTED, { suppressErrors: false })
+  async onItemSubmitted(event: ItemSubmittedEvent): Promise<void> {
+    const record = await this.records.add({
+      requestId: event.requestId,
+      receivedAt: event.receivedAt,
+      storeUuid: event.item.store_uuid,
+      request: event.payload,
+      response: event.response,
+    });
+    // On the next turn of the event loop, after the answer is on its way (the shutdown drain waits one
+    // such turn for these, see ArchiveUploader.drain).
+    this.sql.afterCommit(() => setImmediate(() => void this.uploader.offer(record)));
   }
 }

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG } from '../config/config.module.js';
-import type { AppConfig } from '../config/app-config.js';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ArchiveMetrics } from './archive-metrics.js';
-import { ArchiveOutbox } from './archive-outbox.js';
+import { ArchiveRecordSchema } from './archive-record.entity.js';
+import { ArchiveRecordRepository } from './archive-record.repository.js';
 import { ArchiveSweeper } from './archive-sweeper.js';
 import { ArchiveTarget } from './archive-target.js';
 import { ArchiveUploader } from './archive-uploader.js';
@@ -17,14 +18,15 @@ export function createArchiveTarget(config: AppConfig): ArchiveTarget {
 }
 
 @Module({
+  imports: [MikroOrmModule.forFeature([ArchiveRecordSchema])],
   providers: [
-    { provide: ArchiveTarget, inject: [APP_CONFIG], useFactory: createArchiveTarget },
-    ArchiveOutbox,
+    { provide: ArchiveTarget, inject: [appConfig.KEY], useFactory: createArchiveTarget },
+    ArchiveRecordRepository,
     ArchiveMetrics,
     ArchiveUploader,
     ArchiveListener,
     ArchiveSweeper,
   ],
-  exports: [ArchiveOutbox, ArchiveTarget],
+  exports: [ArchiveRecordRepository, ArchiveTarget],
 })
 export class ArchiveModule {}

@@ -5,6 +5,7 @@ import { ArchiveTarget } from './archive-target.js';
 
 /** The embedded default: files under a folder, with the S3 key layout as the relative path. */
 export class LocalArchiveTarget extends ArchiveTarget {
+  readonly kind = 'local';
   private readonly root: string;
   /** Folders already made by this process (one per store and day), so most writes skip mkdir. */
   private readonly madeFolders = new Set<string>();

@@ -4,6 +4,7 @@ import { ArchiveTarget } from './archive-target.js';
 
 /** PutObject into the configured bucket. Credentials come from the SDK's default provider chain only. */
 export class S3ArchiveTarget extends ArchiveTarget {
+  readonly kind = 's3';
   private readonly client: S3Client;
 
   constructor(private readonly settings: AppConfig['archive'] & { s3Bucket: string }) {

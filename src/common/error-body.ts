@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import { ApiError, type ErrorBody } from './api-error.js';
+import { DomainError, type DomainErrorReason } from './domain-error.js';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -10,6 +11,11 @@ const CODE_BY_STATUS: Record<number, string> = {
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   503: 'SERVICE_UNAVAILABLE',
+};
+
+const STATUS_BY_REASON: Record<DomainErrorReason, HttpStatus> = {
+  'not-found': HttpStatus.NOT_FOUND,
+  'not-eligible': HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 function body(status: number, code: string, message: string, details?: ErrorBody['details']): ErrorBody {
@@ -22,6 +28,9 @@ function body(status: number, code: string, message: string, details?: ErrorBody
  */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof ApiError) return body(error.getStatus(), error.code, error.message, error.details);
+  if (error instanceof DomainError) {
+    return body(STATUS_BY_REASON[error.reason], error.code, error.message, error.details.length > 0 ? error.details : undefined);
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return body(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, error.message);

@@ -1,11 +1,6 @@
-import { Injectable, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { Injectable, ValidationPipe, type ArgumentMetadata, type Type, type ValidationError } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import { ApiError, type FieldProblem } from './api-error.js';
-
-const PRIMITIVES: unknown[] = [String, Number, Boolean, Array, Object];
-/** Keys class-transformer drops silently, so the whitelist below would never see them. */
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function problems(errors: ValidationError[]): FieldProblem[] {
   return errors.map((error) => {
@@ -14,29 +9,60 @@ function problems(errors: ValidationError[]): FieldProblem[] {
   });
 }
 
+/** The properties a DTO class declares rules for: the only keys a body or query may have. */
+const acceptedKeysCache = new WeakMap<Type<object>, Set<string>>();
+function acceptedKeys(metatype: Type<object>): Set<string> {
+  let keys = acceptedKeysCache.get(metatype);
+  if (!keys) {
+    keys = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(metatype, '', true, false)
+        .map((rule) => rule.propertyName),
+    );
+    acceptedKeysCache.set(metatype, keys);
+  }
+  return keys;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
 /**
- * Validates bodies and query strings against their DTO class: unknown fields are rejected, every bad
- * field is named, and the first broken rule per field is reported (one clear message each).
+ * Nest's ValidationPipe with our error shape: every bad field named, the first broken rule per field
+ * (one clear message each). Two checks it lacks: the body or query must be an object, and only own
+ * keys exactly equal to a declared field are accepted — class-validator's whitelist looks keys up in
+ * a plain object, so `toString`, `valueOf` and the like pass it, and `__proto__` is dropped silently.
  */
 @Injectable()
-export class StrictValidationPipe implements PipeTransform {
-  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const metatype = metadata.metatype as Type<object> | undefined;
-    if ((metadata.type !== 'body' && metadata.type !== 'query') || !metatype || PRIMITIVES.includes(metatype)) return value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw ApiError.validation([{ field: metadata.type, message: 'must be a JSON object' }]);
-    }
-    const instance = plainToInstance(metatype, value);
-    const errors = await validate(instance, {
+export class RequestValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      transform: true,
       whitelist: true,
       forbidNonWhitelisted: true,
       stopAtFirstError: true,
       validationError: { target: false, value: false },
+      exceptionFactory: (errors) => ApiError.validation(problems(errors)),
     });
-    const unsafe = Object.keys(value)
-      .filter((key) => UNSAFE_KEYS.has(key))
-      .map((field) => ({ field, message: 'is not an accepted field' }));
-    if (errors.length > 0 || unsafe.length > 0) throw ApiError.validation([...unsafe, ...problems(errors)]);
-    return instance;
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Route params are checked where they are read (the controller): only bodies and queries have DTOs.
+    if (metadata.type !== 'body' && metadata.type !== 'query') return value;
+    const metatype = metadata.metatype as Type<object> | undefined;
+    if (!metatype || !this.toValidate(metadata)) return super.transform(value, metadata);
+    if (!isObject(value)) throw ApiError.validation([{ field: metadata.type, message: 'must be a JSON object' }]);
+    const accepted = acceptedKeys(metatype);
+    const foreign = Object.keys(value).filter((key) => !accepted.has(key));
+    if (foreign.length === 0) return super.transform(value, metadata);
+    // Report the foreign keys together with whatever is wrong with the declared ones.
+    const found: FieldProblem[] = foreign.map((field) => ({ field, message: 'is not an accepted field' }));
+    const declared = Object.fromEntries(Object.entries(value).filter(([key]) => accepted.has(key)));
+    try {
+      await super.transform(declared, metadata);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      found.push(...(error.details ?? []));
+    }
+    throw ApiError.validation(found);
   }
 }

@@ -1,3 +1,4 @@
+import { registerAs } from '@nestjs/config';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -157,3 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }
+
+/**
+ * The configuration as a typed `@nestjs/config` namespace: `ConfigModule.forRoot({ load: [appConfig] })`
+ * reads it once (after loading `.env`, for local use); inject it with `@Inject(appConfig.KEY)`.
+ * Tests override the provider with their own `loadConfig(env)`.
+ */
+export const appConfig = registerAs('app', (): AppConfig => loadConfig(process.env));

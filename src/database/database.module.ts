@@ -1,37 +1,28 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
-import { APP_CONFIG } from '../config/config.module.js';
-import type { AppConfig } from '../config/app-config.js';
-import { Database } from './database.js';
-import { PgDatabase } from './pg-database.js';
-import { mikroOrmConfig } from './mikro-orm.config.js';
+import { Global, Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { appConfig, type AppConfig } from '../config/app-config.js';
+import { ormOptions } from './mikro-orm.config.js';
+import { Sql } from './sql.js';
 
-const CLOSE_TIMEOUT_MS = 5000;
-
+/**
+ * MikroORM for the whole application. Entities are not listed here: each module registers its own
+ * with `MikroOrmModule.forFeature` and `autoLoadEntities` collects them. Repositories fork the
+ * EntityManager for their ORM work, so no per-request context middleware is needed.
+ */
 @Global()
 @Module({
-  providers: [
-    {
-      provide: MikroORM,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => {
+  imports: [
+    MikroOrmModule.forRootAsync({
+      driver: PostgreSqlDriver,
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => {
         if (!config.database.url) throw new Error('DATABASE_URL must be resolved before the application module starts');
-        return MikroORM.init(mikroOrmConfig({ ...config.database, url: config.database.url }));
+        return { ...ormOptions({ ...config.database, url: config.database.url }), autoLoadEntities: true, registerRequestContext: false };
       },
-    },
-    {
-      provide: Database,
-      inject: [MikroORM],
-      useFactory: (orm: MikroORM) => new PgDatabase(orm.em.getConnection().getNativeClient()),
-    },
+    }),
   ],
-  exports: [Database, MikroORM],
+  providers: [{ provide: Sql, inject: [MikroORM], useFactory: (orm: MikroORM) => new Sql(orm.em.getConnection().getNativeClient()) }],
+  exports: [Sql],
 })
-export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(MikroORM) private readonly orm: MikroORM) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    // Never let a stuck connection hold the process past shutdown.
-    await Promise.race([this.orm.close(true), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
-  }
-}
+export class DatabaseModule {}

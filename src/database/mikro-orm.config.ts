@@ -1,10 +1,6 @@
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
-import { ArchiveRecordSchema } from '../archive/archive-record.entity.js';
-import { ItemSchema } from '../items/item.entity.js';
-import { StoreSchema } from '../stores/store.entity.js';
-import { WarrantySchema } from '../warranties/warranty.entity.js';
 
 export interface OrmSettings {
   url: string;
@@ -13,12 +9,17 @@ export interface OrmSettings {
   statementTimeoutMs: number;
 }
 
-export function mikroOrmConfig(settings: OrmSettings) {
+/**
+ * MikroORM's settings for this service, without entities: the application gets them from each
+ * module's `MikroOrmModule.forFeature` (autoLoadEntities), the CLI by discovering `*.entity.js`.
+ */
+export function ormOptions(settings: OrmSettings) {
   return defineConfig({
     clientUrl: settings.url,
-    entities: [StoreSchema, ItemSchema, WarrantySchema, ArchiveRecordSchema],
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
+    // The database exists (the embedded start-up creates it; a deploy provides it): no check on connect.
+    ensureDatabase: false,
     pool: { min: 0, max: settings.poolSize, idleTimeoutMillis: 30000 },
     // Passed to pg's Pool so that no request can hang on the database: a connection is handed out
     // within acquireTimeoutMs (else 503); the server cancels statements past statementTimeoutMs; and,

@@ -1,16 +1,21 @@
 import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  MikroOrmHealthIndicator,
+  type HealthCheckResult,
+  type HealthIndicatorFunction,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
-import { ArchiveBacklogHealth } from './archive-backlog.health.js';
-import { DatabaseHealth } from './database.health.js';
+import { ArchiveBacklogHealth, HEALTH_CHECK_TIMEOUT_MS } from './archive-backlog.health.js';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: DatabaseHealth,
+    private readonly database: MikroOrmHealthIndicator,
     private readonly archive: ArchiveBacklogHealth,
   ) {}
 
@@ -26,7 +31,10 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: database reachable (503 otherwise); archive backlog reported' })
   @ApiServiceUnavailableResponse({ description: 'A check failed; the body says which (terminus format).' })
   ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
-    return this.report([() => this.database.check(), () => this.archive.check()], response);
+    return this.report(
+      [() => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS }), () => this.archive.check()],
+      response,
+    );
   }
 
   /** Terminus' own report on 503 as well (which check failed and why), not the generic error shape. */

@@ -2,12 +2,11 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ArchiveModule } from '../archive/archive.module.js';
 import { ArchiveBacklogHealth } from './archive-backlog.health.js';
-import { DatabaseHealth } from './database.health.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), ArchiveModule],
   controllers: [HealthController],
-  providers: [DatabaseHealth, ArchiveBacklogHealth],
+  providers: [ArchiveBacklogHealth],
 })
 export class HealthModule {}

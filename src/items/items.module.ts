@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ItemsService } from './items.service.js';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { ItemSchema } from './item.entity.js';
+import { ItemRepository } from './item.repository.js';
 
-@Module({ providers: [ItemsService], exports: [ItemsService] })
+@Module({
+  imports: [MikroOrmModule.forFeature([ItemSchema])],
+  providers: [ItemRepository],
+  exports: [ItemRepository],
+})
 export class ItemsModule {}

@@ -1,4 +1,4 @@
-import type { Cents } from './money.js';
+import type { Cents } from '../common/money.js';
 import type { PlanRule, PricingTable } from './pricing-table.js';
 
 export interface PricedPlan {

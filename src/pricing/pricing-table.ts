@@ -1,4 +1,4 @@
-import type { Cents } from './money.js';
+import type { Cents } from '../common/money.js';
 
 /** How one plan's price follows from the item's cost: base + rate × cost, rounded half up to the cent. */
 export interface PlanRule {

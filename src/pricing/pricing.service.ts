@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Cents } from './money.js';
+import type { Cents } from '../common/money.js';
 import { priceItem, type PricedPlan } from './price-item.js';
 import type { PricingTable } from './pricing-table.js';
 

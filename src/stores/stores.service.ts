@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, type DbTransaction } from '../database/database.js';
+import { StoreRepository } from './store.repository.js';
 
 const MAX_CACHED_STORES = 100_000;
 
@@ -12,36 +12,21 @@ export class StoresService {
    */
   private readonly knownIds = new Map<string, number>();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly stores: StoreRepository) {}
 
-  /**
-   * The store's id, creating the store on first sight. Race-free without locking the store row
-   * (so a store's concurrent POSTs for different items don't queue behind each other): ON CONFLICT
-   * DO NOTHING waits for a concurrent insert of the same uuid to settle.
-   */
-  async ensure(tx: DbTransaction, storeUuid: string): Promise<number> {
+  /** The store's id, creating the store on first sight (inside the caller's transaction). */
+  async ensure(storeUuid: string): Promise<number> {
     const known = this.knownIds.get(storeUuid);
     if (known !== undefined) return known;
-    const rows = await this.db.query<{ id: string; committed: boolean }>(
-      `WITH existing AS (SELECT id FROM store WHERE uuid = ?),
-            created AS (
-              INSERT INTO store (uuid) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM existing)
-              ON CONFLICT (uuid) DO NOTHING RETURNING id)
-       SELECT id, true AS committed FROM existing UNION ALL SELECT id, false FROM created`,
-      [storeUuid, storeUuid],
-      tx,
-    );
-    if (rows.length > 0) {
-      const id = Number(rows[0].id);
-      if (rows[0].committed) this.remember(storeUuid, id);
-      return id;
+    const row = await this.stores.insertOrFind(storeUuid);
+    if (row) {
+      if (row.committed) this.remember(storeUuid, row.id);
+      return row.id;
     }
-    // Another transaction committed the same store after this statement's snapshot was taken:
-    // a new statement sees it.
-    const again = await this.db.query<{ id: string }>('SELECT id FROM store WHERE uuid = ?', [storeUuid], tx);
-    if (again.length === 0) throw new Error(`store ${storeUuid} neither inserted nor found`);
-    this.remember(storeUuid, Number(again[0].id));
-    return Number(again[0].id);
+    const id = await this.stores.findId(storeUuid);
+    if (id === undefined) throw new Error(`store ${storeUuid} neither inserted nor found`);
+    this.remember(storeUuid, id);
+    return id;
   }
 
   private remember(storeUuid: string, id: number): void {

@@ -5,8 +5,9 @@ import { ApiError } from '../common/api-error.js';
 import { ApiErrors } from '../common/api-docs.js';
 import type { RequestWithContext } from '../common/request-context.js';
 import { CreateWarrantyDto } from './dto/create-warranty.dto.js';
-import { ListWarrantiesQuery } from './dto/list-warranties.query.js';
-import { WarrantiesView, WarrantyPageView, WarrantyView } from './dto/warranty.view.js';
+import { DEFAULT_PAGE_SIZE, ListWarrantiesQuery } from './dto/list-warranties.query.js';
+import { submissionResponse, toWarrantyView, WarrantiesView, WarrantyPageView, WarrantyView } from './dto/warranty.view.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { WarrantiesService } from './warranties.service.js';
 
 const SEED_PAYLOAD = {
@@ -41,28 +42,41 @@ export class WarrantiesController {
     const result = await this.warranties.submit(dto, {
       requestId: request.requestId,
       receivedAt: request.receivedAt,
-      rawBody: request.body,
+      payload: request.body,
     });
-    response.status(result.status);
-    return result.body;
+    const { status, body } = submissionResponse(result);
+    response.status(status);
+    return body;
   }
 
   @Get()
   @ApiOperation({ summary: 'List plans, filtered and paged by id (keyset cursor)' })
   @ApiOkResponse({ type: WarrantyPageView })
   @ApiErrors(400, 503)
-  list(@Query() query: ListWarrantiesQuery): Promise<WarrantyPageView> {
-    return this.warranties.list(query);
+  async list(@Query() query: ListWarrantiesQuery): Promise<WarrantyPageView> {
+    const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && afterId === undefined) {
+      throw ApiError.validation([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+    }
+    const page = await this.warranties.list({
+      storeUuid: query.store_uuid,
+      itemType: query.item_type,
+      sku: query.sku,
+      afterId,
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    });
+    const last = page.warranties.at(-1);
+    return { warranties: page.warranties.map(toWarrantyView), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One plan by id' })
   @ApiOkResponse({ type: WarrantyView })
   @ApiErrors(400, 404, 503)
-  findOne(@Param('id') id: string): Promise<WarrantyView> {
+  async findOne(@Param('id') id: string): Promise<WarrantyView> {
     if (!/^[1-9]\d{0,15}$/.test(id) || Number(id) > MAX_ID) {
       throw ApiError.validation([{ field: 'id', message: 'must be a positive integer' }]);
     }
-    return this.warranties.findOne(Number(id));
+    return toWarrantyView(await this.warranties.findOne(Number(id)));
   }
 }

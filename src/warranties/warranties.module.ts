@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
-import { ArchiveModule } from '../archive/archive.module.js';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ItemsModule } from '../items/items.module.js';
 import { PricingModule } from '../pricing/pricing.module.js';
 import { StoresModule } from '../stores/stores.module.js';
 import { WarrantiesController } from './warranties.controller.js';
 import { WarrantiesService } from './warranties.service.js';
+import { WarrantySchema } from './warranty.entity.js';
+import { WarrantyRepository } from './warranty.repository.js';
 
 @Module({
-  imports: [StoresModule, ItemsModule, PricingModule, ArchiveModule],
+  imports: [MikroOrmModule.forFeature([WarrantySchema]), StoresModule, ItemsModule, PricingModule],
   controllers: [WarrantiesController],
-  providers: [WarrantiesService],
+  providers: [WarrantyRepository, WarrantiesService],
+  exports: [WarrantiesService],
 })
 export class WarrantiesModule {}

@@ -4,8 +4,9 @@ import { StoreSchema } from '../stores/store.entity.js';
 
 /**
  * One protection plan offered for an item, unique per (item, duration).
- * `store` and `itemType` repeat the item's values so that filtered, id-ordered pages
- * walk one index each (see migrations/) instead of joining millions of items.
+ * `store` and `itemType` repeat the item's values so that filtered, id-ordered pages walk one index
+ * each instead of joining millions of items: (store_id, id) for ?store_uuid, (item_type, id) for
+ * ?item_type — keyset pages whose cost does not depend on their depth.
  */
 export const WarrantySchema = defineEntity({
   name: 'Warranty',
@@ -15,10 +16,14 @@ export const WarrantySchema = defineEntity({
     { name: 'warranty_store_id_index', properties: ['store', 'id'] },
     { name: 'warranty_item_type_id_index', properties: ['itemType', 'id'] },
   ],
+  checks: [
+    { name: 'warranty_duration_months_check', expression: 'duration_months > 0' },
+    { name: 'warranty_price_check', expression: 'price >= 0' },
+  ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
-    item: p.manyToOne(ItemSchema).fieldName('item_id').deleteRule('cascade'),
-    store: p.manyToOne(StoreSchema).fieldName('store_id'),
+    item: p.manyToOne(ItemSchema).fieldName('item_id').foreignKeyName('warranty_item_id_fkey').deleteRule('cascade'),
+    store: p.manyToOne(StoreSchema).fieldName('store_id').foreignKeyName('warranty_store_id_fkey'),
     itemType: p.string().length(64),
     durationMonths: p.smallint(),
     price: p.decimal('string').precision(12).scale(2),

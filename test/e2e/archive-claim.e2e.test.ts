@@ -7,27 +7,31 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import type { TestingModule } from '@nestjs/testing';
 import type pg from 'pg';
-import { ArchiveOutbox } from '../../src/archive/archive-outbox.js';
+import { ArchiveRecordSchema } from '../../src/archive/archive-record.entity.js';
+import { ArchiveRecordRepository } from '../../src/archive/archive-record.repository.js';
 import type { ArchiveRecordRef } from '../../src/archive/archive-record.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
-import { PgDatabase } from '../../src/database/pg-database.js';
-import { mikroOrmConfig } from '../../src/database/mikro-orm.config.js';
-import { createDatabase, eventually, serviceEnv, sqlClient } from '../support/test-env.js';
+import { Sql } from '../../src/database/sql.js';
+import { compileModule, createDatabase, eventually, serviceEnv, sqlClient } from '../support/test-env.js';
 
 const LEASE_MS = 7000;
 
 interface Instance {
-  orm: MikroORM;
-  db: PgDatabase;
-  outbox: ArchiveOutbox;
+  moduleRef: TestingModule;
+  sql: Sql;
+  records: ArchiveRecordRepository;
 }
 
-async function instance(databaseUrl: string, config: AppConfig): Promise<Instance> {
-  const orm = await MikroORM.init(mikroOrmConfig({ ...config.database, url: databaseUrl, poolSize: 6 }));
-  const db = new PgDatabase(orm.em.getConnection().getNativeClient());
-  return { orm, db, outbox: new ArchiveOutbox(db, config) };
+/** One "instance" of the service's archive records (its own pool), as a Nest testing module. */
+async function instance(config: AppConfig): Promise<Instance> {
+  const moduleRef = await compileModule(
+    { ...config, database: { ...config.database, poolSize: 6 } },
+    { imports: [MikroOrmModule.forFeature([ArchiveRecordSchema])], providers: [ArchiveRecordRepository] },
+  );
+  return { moduleRef, sql: moduleRef.get(Sql), records: moduleRef.get(ArchiveRecordRepository) };
 }
 
 describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', () => {
@@ -38,15 +42,15 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
   before(async () => {
     const databaseUrl = await createDatabase();
     const config = loadConfig(serviceEnv(databaseUrl, undefined, { ARCHIVE_LEASE_MS: String(LEASE_MS) }));
-    a = await instance(databaseUrl, config);
-    b = await instance(databaseUrl, config);
+    a = await instance(config);
+    b = await instance(config);
     sql = await sqlClient(databaseUrl);
   });
 
   after(async () => {
     await sql?.end();
-    await a?.orm.close(true);
-    await b?.orm.close(true);
+    await a?.moduleRef.close();
+    await b?.moduleRef.close();
   });
 
   beforeEach(async () => {
@@ -95,8 +99,8 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
   describe('add', () => {
     it('writes the record inside the caller transaction, leased to the writer for ARCHIVE_LEASE_MS', async () => {
       const receivedAt = new Date('2026-11-23T23:59:59.500Z');
-      const ref = await a.db.transaction((tx) =>
-        a.outbox.add(tx, {
+      const ref = await a.sql.transaction(() =>
+        a.records.add({
           requestId: 'req-add-1',
           receivedAt,
           storeUuid: 'store_A-1',
@@ -129,13 +133,13 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
       const dueIn = Number(rows[0].due_in_ms);
       assert.ok(dueIn > LEASE_MS - 3000 && dueIn <= LEASE_MS, `leased for ~${LEASE_MS} ms, due in ${dueIn} ms`);
       // Leased to its writer: no sweeper takes it now.
-      assert.deepEqual(await b.outbox.claimDue(100), []);
+      assert.deepEqual(await b.records.claimDue(100), []);
     });
 
     it('disappears with a rolled-back transaction', async () => {
       await assert.rejects(
-        a.db.transaction(async (tx) => {
-          await a.outbox.add(tx, {
+        a.sql.transaction(async () => {
+          await a.records.add({
             requestId: 'req-rollback',
             receivedAt: new Date(),
             storeUuid: 's',
@@ -157,7 +161,7 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
       const due2 = await insert({ due: '-1 second', tag: 'due2' });
       const notYet = await insert({ due: '+20 seconds' });
       const archivedDue = await insert({ due: '-10 seconds', archived: '-5 seconds' });
-      const claimed = await a.outbox.claimDue(100);
+      const claimed = await a.records.claimDue(100);
       assert.deepEqual(
         claimed.map((r) => r.id).sort((x, y) => x - y),
         [due1, due2].sort((x, y) => x - y),
@@ -173,7 +177,7 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
 
     it('increments attempts and pushes next_attempt_at out by the lease', async () => {
       const id = await insert({ due: '-3 seconds', attempts: 4 });
-      const [claimed] = await a.outbox.claimDue(10);
+      const [claimed] = await a.records.claimDue(10);
       assert.equal(claimed.id, id);
       assert.equal(claimed.attempts, 5, 'the returned attempt number counts this attempt');
       const after = (await row(id))!;
@@ -181,19 +185,19 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
       const dueIn = Number(after.due_in_ms);
       assert.ok(dueIn > LEASE_MS - 3000 && dueIn <= LEASE_MS, `due again in ${dueIn} ms, expected ~${LEASE_MS}`);
       // Leased: neither instance can claim it again before the lease runs out.
-      assert.deepEqual(await a.outbox.claimDue(10), []);
-      assert.deepEqual(await b.outbox.claimDue(10), []);
+      assert.deepEqual(await a.records.claimDue(10), []);
+      assert.deepEqual(await b.records.claimDue(10), []);
     });
 
     it('claims at most `limit` records, the longest-due first', async () => {
       const ids = [];
       for (let i = 5; i >= 1; i--) ids.push(await insert({ due: `-${i} minutes` }));
-      const claimed = await a.outbox.claimDue(2);
+      const claimed = await a.records.claimDue(2);
       assert.deepEqual(
         claimed.map((r) => r.id).sort((x, y) => x - y),
         ids.slice(0, 2).sort((x, y) => x - y),
       );
-      assert.equal((await a.outbox.claimDue(100)).length, 3);
+      assert.equal((await a.records.claimDue(100)).length, 3);
     });
 
     it('two instances claiming concurrently never get the same record, and together get all of them', async () => {
@@ -205,15 +209,15 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
         [total],
       );
       const seen: number[] = [];
-      const worker = async (outbox: ArchiveOutbox) => {
+      const worker = async (records: ArchiveRecordRepository) => {
         for (let round = 0; round < 200; round++) {
-          const batch: ArchiveRecordRef[] = await outbox.claimDue(7);
+          const batch: ArchiveRecordRef[] = await records.claimDue(7);
           if (batch.length === 0) return;
           assert.ok(batch.length <= 7, `a claim returned ${batch.length} records for a limit of 7`);
           seen.push(...batch.map((r) => r.id));
         }
       };
-      await Promise.all([worker(a.outbox), worker(b.outbox), worker(a.outbox), worker(b.outbox), worker(a.outbox), worker(b.outbox)]);
+      await Promise.all([worker(a.records), worker(b.records), worker(a.records), worker(b.records), worker(a.records), worker(b.records)]);
       const distinct = new Set(seen);
       assert.equal(distinct.size, seen.length, `${seen.length - distinct.size} records were claimed twice`);
       assert.equal(distinct.size, total);
@@ -229,7 +233,7 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
         await sql.query('SELECT id FROM archive_record WHERE id = $1 FOR UPDATE', [locked]);
         const started = Date.now();
         const claimed = await Promise.race([
-          b.outbox.claimDue(10),
+          b.records.claimDue(10),
           new Promise<never>((_, reject) => setTimeout(() => reject(new Error('claimDue blocked on a locked row')), 3000).unref()),
         ]);
         assert.deepEqual(
@@ -242,7 +246,7 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
       }
       // Once the lock is gone, the skipped record is claimable.
       assert.deepEqual(
-        (await a.outbox.claimDue(10)).map((r) => r.id),
+        (await a.records.claimDue(10)).map((r) => r.id),
         [locked],
       );
     });
@@ -251,17 +255,17 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
   describe('state changes', () => {
     it('markFailed reschedules after the given delay and keeps the error; markArchived finishes the record', async () => {
       const id = await insert({ due: '-1 second' });
-      await a.outbox.claimDue(1);
-      await a.outbox.markFailed(id, 1500, `TimeoutError: ${'x'.repeat(5000)}`);
+      await a.records.claimDue(1);
+      await a.records.markFailed(id, 1500, `TimeoutError: ${'x'.repeat(5000)}`);
       let r = (await row(id))!;
       const dueIn = Number(r.due_in_ms);
       assert.ok(dueIn > 0 && dueIn <= 1500, `due in ${dueIn} ms`);
       assert.match(r.last_error!, /^TimeoutError/);
       assert.ok(r.last_error!.length <= 1000, 'error text is bounded');
       assert.equal(r.archived_at, null);
-      assert.deepEqual(await a.outbox.claimDue(10), [], 'not before its backoff');
-      a.outbox.markArchived(id);
-      await a.outbox.flushArchived();
+      assert.deepEqual(await a.records.claimDue(10), [], 'not before its backoff');
+      a.records.markArchived(id);
+      await a.records.flushArchived();
       r = (await row(id))!;
       assert.ok(r.archived_at instanceof Date);
       assert.equal(r.last_error, null);
@@ -269,19 +273,19 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
 
     it('markFailed after the record was archived (e.g. by another instance) leaves it archived', async () => {
       const id = await insert({ due: '-1 second' });
-      a.outbox.markArchived(id);
-      await a.outbox.flushArchived();
-      await a.outbox.markFailed(id, 10, 'late failure');
+      a.records.markArchived(id);
+      await a.records.flushArchived();
+      await a.records.markFailed(id, 10, 'late failure');
       const r = (await row(id))!;
       assert.ok(r.archived_at instanceof Date);
       assert.equal(r.last_error, null);
-      assert.deepEqual(await a.outbox.claimDue(10), []);
+      assert.deepEqual(await a.records.claimDue(10), []);
     });
 
     it('markArchived marks are written in a batch shortly after (or at once by flushArchived)', async () => {
       const ids: number[] = [];
       for (let i = 0; i < 30; i++) ids.push(await insert({ due: '+1 minute' }));
-      for (const id of ids.slice(0, 20)) a.outbox.markArchived(id);
+      for (const id of ids.slice(0, 20)) a.records.markArchived(id);
       const archivedCount = async (subset: number[]) =>
         (await sql.query('SELECT count(*)::int AS n FROM archive_record WHERE archived_at IS NOT NULL AND id = ANY ($1)', [subset])).rows[0]
           .n;
@@ -289,29 +293,29 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
         await eventually(async () => (await archivedCount(ids.slice(0, 20))) === 20, 5000),
         'noted marks reach the table by themselves',
       );
-      for (const id of ids.slice(20)) a.outbox.markArchived(id);
-      await a.outbox.flushArchived();
+      for (const id of ids.slice(20)) a.records.markArchived(id);
+      await a.records.flushArchived();
       assert.equal(await archivedCount(ids.slice(20)), 10, 'flushArchived writes every mark noted so far before it resolves');
-      await a.outbox.flushArchived(); // nothing pending: a no-op
-      assert.equal((await a.outbox.backlog()).pending, 0);
+      await a.records.flushArchived(); // nothing pending: a no-op
+      assert.equal((await a.records.backlog()).pending, 0);
     });
 
     it('release makes a leased record due at once', async () => {
       const id = await insert({ due: '+10 minutes' });
-      assert.deepEqual(await b.outbox.claimDue(10), []);
-      await a.outbox.release(id);
+      assert.deepEqual(await b.records.claimDue(10), []);
+      await a.records.release(id);
       assert.deepEqual(
-        (await b.outbox.claimDue(10)).map((r) => r.id),
+        (await b.records.claimDue(10)).map((r) => r.id),
         [id],
       );
     });
 
     it('backlog counts unarchived records and reports the oldest one’s age', async () => {
-      assert.deepEqual(await a.outbox.backlog(), { pending: 0, oldestPendingAgeSeconds: 0 });
+      assert.deepEqual(await a.records.backlog(), { pending: 0, oldestPendingAgeSeconds: 0 });
       await insert({ created: '-90 seconds', due: '+1 minute' });
       await insert({ created: '-5 seconds' });
       await insert({ created: '-1 hour', archived: '-59 minutes' });
-      const backlog = await a.outbox.backlog();
+      const backlog = await a.records.backlog();
       assert.equal(backlog.pending, 2);
       assert.ok(backlog.oldestPendingAgeSeconds >= 89 && backlog.oldestPendingAgeSeconds < 100, String(backlog.oldestPendingAgeSeconds));
     });
@@ -324,7 +328,7 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
       const recentArchived = await insert({ created: '-10 days', archived: '-167 hours' });
       const oldPending = await insert({ created: '-30 days', due: '+1 hour' });
       const oldPendingDue = await insert({ created: '-30 days', due: '-29 days' });
-      const deleted = await a.outbox.prune(168);
+      const deleted = await a.records.prune(168);
       assert.equal(deleted, 2);
       const { rows } = await sql.query('SELECT id FROM archive_record ORDER BY id');
       const left = rows.map((r) => Number(r.id));
@@ -337,16 +341,16 @@ describe('archive outbox on PostgreSQL (claims, leases, SKIP LOCKED, pruning)', 
 
     it('works a batch at a time', async () => {
       for (let i = 0; i < 5; i++) await insert({ archived: '-2 hours' });
-      assert.equal(await a.outbox.prune(1, 2), 2);
-      assert.equal(await a.outbox.prune(1, 2), 2);
-      assert.equal(await a.outbox.prune(1, 2), 1);
-      assert.equal(await a.outbox.prune(1, 2), 0);
+      assert.equal(await a.records.prune(1, 2), 2);
+      assert.equal(await a.records.prune(1, 2), 2);
+      assert.equal(await a.records.prune(1, 2), 1);
+      assert.equal(await a.records.prune(1, 2), 0);
     });
 
     it('retention 0 prunes every archived record and nothing pending', async () => {
       await insert({ archived: '-1 second' });
       const pending = await insert({ due: '-1 second' });
-      assert.equal(await a.outbox.prune(0), 1);
+      assert.equal(await a.records.prune(0), 1);
       const { rows } = await sql.query('SELECT id FROM archive_record');
       assert.deepEqual(
         rows.map((r) => Number(r.id)),

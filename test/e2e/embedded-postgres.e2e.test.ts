@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { SEED_PAYLOAD, postJson } from '../support/test-env.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../src/common/free-port.js';
 
 const running: ServiceProcess[] = [];
 const folders: string[] = [];

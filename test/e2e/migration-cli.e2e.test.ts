@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../src/common/free-port.js';
 import { createDatabase, sqlClient } from '../support/test-env.js';
 
 const MIGRATE_SCRIPT = fileURLToPath(new URL('../../src/database/migrate.cli.js', import.meta.url));

@@ -8,7 +8,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { assertError, assertNoLeak, post, send, WARRANTY_KEYS, type Reply } from '../support/api-assertions.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../src/common/free-port.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -11,7 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/common/free-port.js';
 
 /** The compiled test folder this runner sits in (dist/test). */
 const testRoot = dirname(dirname(fileURLToPath(import.meta.url)));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/common/free-port.js';
 
 /** The compiled service entry point, wherever this file was compiled to (dist/test/support → dist/src). */
 export const MAIN_SCRIPT = fileURLToPath(new URL('../../src/main.js', import.meta.url));

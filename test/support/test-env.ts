@@ -5,8 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import type { ModuleMetadata } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
+import { appOptions, configureApp } from '../../src/app.factory.js';
+import { AppModule } from '../../src/app.module.js';
+import { appConfig, loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { DatabaseModule } from '../../src/database/database.module.js';
 import { applyMigrations } from '../../src/database/migrate.js';
 
 /** Set by test/support/run-tests.ts (npm test). */
@@ -109,10 +114,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The whole application in this process, listening on 127.0.0.1 (real HTTP, real PostgreSQL). */
-export async function startApp(env: Record<string, string>): Promise<TestApp> {
+/**
+ * The whole application in this process, listening on 127.0.0.1 (real HTTP, real PostgreSQL), built
+ * by a Nest testing module with the configuration `env` gives; `override` may replace more providers.
+ */
+export async function startApp(
+  env: Record<string, string>,
+  override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
+): Promise<TestApp> {
   const config = loadConfig(env);
-  const app = await createApp({ ...config, database: { ...config.database, url: config.database.url! } });
+  const moduleRef = await override(
+    Test.createTestingModule({ imports: [AppModule] })
+      .overrideProvider(appConfig.KEY)
+      .useValue(config),
+  ).compile();
+  const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>(appOptions(config)));
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, config, url: `http://127.0.0.1:${port}`, close: () => app.close() };
@@ -142,4 +158,27 @@ export async function postJson(
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+/**
+ * A Nest testing module of the given parts over the real database, with `config` (no HTTP): for tests
+ * and the benchmark that exercise services and repositories directly. Call `close()` when done.
+ */
+export async function compileModule(
+  config: AppConfig,
+  metadata: ModuleMetadata,
+  override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
+): Promise<TestingModule> {
+  const builder = Test.createTestingModule({
+    ...metadata,
+    imports: [
+      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig] }),
+      DatabaseModule,
+      ...(metadata.imports ?? []),
+    ],
+  })
+    .overrideProvider(appConfig.KEY)
+    .useValue(config);
+  const moduleRef = await override(builder).compile();
+  return moduleRef.init();
 }

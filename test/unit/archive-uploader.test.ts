@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { Logger } from '@nestjs/common';
 import { after, before, describe, it } from 'node:test';
-import type { ArchiveMetrics } from '../../src/archive/archive-metrics.js';
-import type { ArchiveOutbox } from '../../src/archive/archive-outbox.js';
+import { Test } from '@nestjs/testing';
+import { ArchiveMetrics } from '../../src/archive/archive-metrics.js';
+import { ArchiveRecordRepository } from '../../src/archive/archive-record.repository.js';
 import type { ArchiveRecordRef } from '../../src/archive/archive-record.js';
 import { ArchiveTarget } from '../../src/archive/archive-target.js';
 import { ArchiveUploader } from '../../src/archive/archive-uploader.js';
-import type { AppConfig } from '../../src/config/app-config.js';
+import { appConfig, type AppConfig } from '../../src/config/app-config.js';
 
 interface Deferred {
   promise: Promise<void>;
@@ -31,6 +32,7 @@ function deferred(): Deferred {
 
 /** A target whose puts stay pending until the test settles them; it records the peak concurrency. */
 class FakeTarget extends ArchiveTarget {
+  readonly kind = 'local';
   readonly puts: { key: string; body: string; done: Deferred }[] = [];
   active = 0;
   peak = 0;
@@ -59,7 +61,7 @@ class FakeTarget extends ArchiveTarget {
   }
 }
 
-class FakeOutbox {
+class FakeRecords {
   /** Ids noted as uploaded (markArchived), in order. */
   readonly archived: number[] = [];
   readonly failed: { id: number; retryInMs: number; error: string }[] = [];
@@ -104,15 +106,25 @@ function record(id: number, attempts = 1): ArchiveRecordRef {
   };
 }
 
-function setup(archive: Partial<AppConfig['archive']> = {}) {
+/** The uploader from a Nest testing module, with fakes for the records table, the target, metrics and config. */
+async function setup(archive: Partial<AppConfig['archive']> = {}) {
   const target = new FakeTarget();
-  const outbox = new FakeOutbox();
+  const outbox = new FakeRecords();
   const metrics = { uploads: new FakeCounter(), failures: new FakeCounter() };
   const config = {
     archive: { uploadConcurrency: 3, backoffBaseMs: 100, backoffMaxMs: 10_000, ...archive },
     shutdownDrainMs: 1000,
   } as unknown as AppConfig;
-  const uploader = new ArchiveUploader(outbox as unknown as ArchiveOutbox, target, metrics as unknown as ArchiveMetrics, config);
+  const moduleRef = await Test.createTestingModule({
+    providers: [
+      ArchiveUploader,
+      { provide: ArchiveRecordRepository, useValue: outbox },
+      { provide: ArchiveTarget, useValue: target },
+      { provide: ArchiveMetrics, useValue: metrics },
+      { provide: appConfig.KEY, useValue: config },
+    ],
+  }).compile();
+  const uploader = moduleRef.get(ArchiveUploader);
   return { target, outbox, metrics, uploader };
 }
 
@@ -134,7 +146,7 @@ describe('ArchiveUploader', () => {
   after(() => Logger.overrideLogger(['error', 'warn', 'log']));
 
   it('uploads the record under its key as the JSON document, then marks it archived', async () => {
-    const { target, outbox, metrics, uploader } = setup();
+    const { target, outbox, metrics, uploader } = await setup();
     const r = record(7);
     assert.equal(await uploader.offer(r), true);
     await waitFor(() => target.puts.length === 1);
@@ -151,7 +163,7 @@ describe('ArchiveUploader', () => {
   });
 
   it('never has more than uploadConcurrency puts in flight, and uploads everything offered', async () => {
-    const { target, outbox, uploader } = setup({ uploadConcurrency: 3 });
+    const { target, outbox, uploader } = await setup({ uploadConcurrency: 3 });
     for (let id = 1; id <= 20; id++) assert.equal(await uploader.offer(record(id)), true);
     await settle();
     assert.equal(target.active, 3, 'exactly the concurrency cap in flight');
@@ -176,7 +188,7 @@ describe('ArchiveUploader', () => {
   });
 
   it('with auto-completing puts, concurrency 1 uploads strictly one at a time', async () => {
-    const { target, outbox, uploader } = setup({ uploadConcurrency: 1 });
+    const { target, outbox, uploader } = await setup({ uploadConcurrency: 1 });
     target.auto = 'resolve';
     for (let id = 1; id <= 30; id++) await uploader.offer(record(id));
     await waitFor(() => outbox.archived.length === 30);
@@ -189,7 +201,7 @@ describe('ArchiveUploader', () => {
   });
 
   it('bounds its queue: when full, offer returns false and hands the record back to the outbox', async () => {
-    const { target, outbox, uploader } = setup({ uploadConcurrency: 2 });
+    const { target, outbox, uploader } = await setup({ uploadConcurrency: 2 });
     const capacity = uploader.room;
     assert.ok(capacity >= 2, `room ${capacity}`);
     for (let id = 1; id <= capacity; id++) assert.equal(await uploader.offer(record(id)), true, `record ${id} fits`);
@@ -211,7 +223,7 @@ describe('ArchiveUploader', () => {
   });
 
   it('a failed put → markFailed with the backoff for its attempt number (no markArchived)', async () => {
-    const { target, outbox, metrics, uploader } = setup({ backoffBaseMs: 100, backoffMaxMs: 10_000 });
+    const { target, outbox, metrics, uploader } = await setup({ backoffBaseMs: 100, backoffMaxMs: 10_000 });
     target.auto = new Error('S3 said no');
     await uploader.offer(record(1, 1));
     await uploader.offer(record(2, 3));
@@ -231,14 +243,14 @@ describe('ArchiveUploader', () => {
   });
 
   it('drain resolves at once with 0 when idle', async () => {
-    const { uploader } = setup();
+    const { uploader } = await setup();
     const started = Date.now();
     assert.equal(await uploader.drain(5000), 0);
     assert.ok(Date.now() - started < 100);
   });
 
   it('drain waits for in-flight and queued uploads, and returns 0 once they are done', async () => {
-    const { target, outbox, uploader } = setup({ uploadConcurrency: 2 });
+    const { target, outbox, uploader } = await setup({ uploadConcurrency: 2 });
     for (let id = 1; id <= 4; id++) await uploader.offer(record(id));
     await settle();
     let drained: number | undefined;
@@ -264,7 +276,7 @@ describe('ArchiveUploader', () => {
   });
 
   it('drain honours its deadline when an upload hangs, and reports what is left', async () => {
-    const { outbox, uploader } = setup({ uploadConcurrency: 1 });
+    const { outbox, uploader } = await setup({ uploadConcurrency: 1 });
     for (let id = 1; id <= 3; id++) await uploader.offer(record(id)); // 1 in flight (never finishes) + 2 queued
     await settle();
     const started = Date.now();
@@ -277,7 +289,7 @@ describe('ArchiveUploader', () => {
   });
 
   it('drain(0) returns immediately with the busy count', async () => {
-    const { uploader } = setup({ uploadConcurrency: 1 });
+    const { uploader } = await setup({ uploadConcurrency: 1 });
     await uploader.offer(record(1));
     await settle();
     const started = Date.now();

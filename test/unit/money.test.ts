@@ -1,7 +1,7 @@
 /** Money helpers: integer cents inside, exact numeric text for PostgreSQL, ≤ 2-decimal JSON numbers on the wire. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { centsFromAmount, centsFromDecimal, centsToAmount, centsToDecimal } from '../../src/pricing/money.js';
+import { centsFromAmount, centsFromDecimal, centsToAmount, centsToDecimal } from '../../src/common/money.js';
 
 const WIRE = /^\d+(\.\d{1,2})?$/;
 

@@ -1,52 +1,60 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Database, type DbTransaction, type Row } from '../../src/database/database.js';
+import { Test } from '@nestjs/testing';
+import { StoreRepository, type StoreRow } from '../../src/stores/store.repository.js';
 import { StoresService } from '../../src/stores/stores.service.js';
 
-/** Answers the store statement with scripted rows and records what was asked. */
-class ScriptedDatabase extends Database {
-  readonly queries: string[] = [];
-  constructor(private readonly answers: Row[][]) {
-    super();
+/** Answers the repository's two questions with scripted rows and counts them. */
+class ScriptedStores {
+  calls = 0;
+  constructor(private readonly answers: (StoreRow | number | undefined)[]) {}
+  async insertOrFind(): Promise<StoreRow | undefined> {
+    this.calls++;
+    return this.answers.shift() as StoreRow | undefined;
   }
-  override async query<T extends Row>(sql: string): Promise<T[]> {
-    this.queries.push(sql);
-    return (this.answers.shift() ?? []) as T[];
+  async findId(): Promise<number | undefined> {
+    this.calls++;
+    return this.answers.shift() as number | undefined;
   }
-  override transaction<T>(work: (tx: DbTransaction) => Promise<T>): Promise<T> {
-    return work({} as DbTransaction);
-  }
-  override async ping(): Promise<void> {}
 }
 
-const tx = {} as DbTransaction;
+async function storesWith(answers: (StoreRow | number | undefined)[]) {
+  const repository = new ScriptedStores(answers);
+  const moduleRef = await Test.createTestingModule({ providers: [StoresService, StoreRepository] })
+    .overrideProvider(StoreRepository)
+    .useValue(repository)
+    .compile();
+  return { stores: moduleRef.get(StoresService), repository };
+}
 
 describe('StoresService.ensure', () => {
   it('remembers the id of a committed store and skips the database next time', async () => {
-    const db = new ScriptedDatabase([[{ id: '7', committed: true }]]);
-    const stores = new StoresService(db);
-    assert.equal(await stores.ensure(tx, 'store-a'), 7);
-    assert.equal(await stores.ensure(tx, 'store-a'), 7);
-    assert.equal(db.queries.length, 1);
+    const { stores, repository } = await storesWith([{ id: 7, committed: true }]);
+    assert.equal(await stores.ensure('store-a'), 7);
+    assert.equal(await stores.ensure('store-a'), 7);
+    assert.equal(repository.calls, 1);
   });
 
   it('does not remember a store its own (uncommitted) transaction inserted', async () => {
-    const db = new ScriptedDatabase([[{ id: '8', committed: false }], [{ id: '8', committed: true }]]);
-    const stores = new StoresService(db);
-    assert.equal(await stores.ensure(tx, 'store-b'), 8);
-    assert.equal(await stores.ensure(tx, 'store-b'), 8);
-    assert.equal(db.queries.length, 2);
+    const { stores, repository } = await storesWith([
+      { id: 8, committed: false },
+      { id: 8, committed: true },
+    ]);
+    assert.equal(await stores.ensure('store-b'), 8);
+    assert.equal(await stores.ensure('store-b'), 8);
+    assert.equal(repository.calls, 2);
   });
 
   it('falls back to a fresh read when a concurrent insert committed after the snapshot', async () => {
-    const db = new ScriptedDatabase([[], [{ id: '9' }]]);
-    const stores = new StoresService(db);
-    assert.equal(await stores.ensure(tx, 'store-c'), 9);
-    assert.match(db.queries[1], /SELECT id FROM store WHERE uuid = \?/);
+    const { stores, repository } = await storesWith([undefined, 9]);
+    assert.equal(await stores.ensure('store-c'), 9);
+    assert.equal(repository.calls, 2);
+    assert.equal(await stores.ensure('store-c'), 9, 'and remembers it');
+    assert.equal(repository.calls, 2);
   });
 
   it('fails loudly when the store is neither inserted nor found', async () => {
-    const stores = new StoresService(new ScriptedDatabase([[], []]));
-    await assert.rejects(stores.ensure(tx, 'store-d'), /neither inserted nor found/);
+    const { stores } = await storesWith([undefined, undefined]);
+    await assert.rejects(stores.ensure('store-d'), /neither inserted nor found/);
   });
 });

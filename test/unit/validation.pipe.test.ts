@@ -1,13 +1,13 @@
-/** StrictValidationPipe with the real DTOs: what a controller receives, and the 400s it throws. */
+/** RequestValidationPipe with the real DTOs: what a controller receives, and the 400s it throws. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ArgumentMetadata } from '@nestjs/common';
 import { ApiError } from '../../src/common/api-error.js';
-import { StrictValidationPipe } from '../../src/common/validation.pipe.js';
+import { RequestValidationPipe } from '../../src/common/validation.pipe.js';
 import { CreateWarrantyDto } from '../../src/warranties/dto/create-warranty.dto.js';
 import { ListWarrantiesQuery } from '../../src/warranties/dto/list-warranties.query.js';
 
-const pipe = new StrictValidationPipe();
+const pipe = new RequestValidationPipe();
 const asBody = (value: unknown) => pipe.transform(value, { type: 'body', metatype: CreateWarrantyDto } as ArgumentMetadata);
 const asQuery = (value: unknown) => pipe.transform(value, { type: 'query', metatype: ListWarrantiesQuery } as ArgumentMetadata);
 
@@ -37,7 +37,7 @@ async function rejects(promise: Promise<unknown>, fields: string[]): Promise<{ f
   return details;
 }
 
-describe('StrictValidationPipe with CreateWarrantyDto', () => {
+describe('RequestValidationPipe with CreateWarrantyDto', () => {
   it('returns a CreateWarrantyDto with trimmed strings and a lower-cased item_type', async () => {
     const dto = await asBody({
       store_uuid: ' s-1 ',
@@ -119,7 +119,7 @@ describe('StrictValidationPipe with CreateWarrantyDto', () => {
   });
 });
 
-describe('StrictValidationPipe with ListWarrantiesQuery', () => {
+describe('RequestValidationPipe with ListWarrantiesQuery', () => {
   it('no parameters is fine', async () => {
     const query = await asQuery({});
     assert.ok(query instanceof ListWarrantiesQuery);

@@ -1,4 +1,7 @@
+import { HttpStatus } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
+import { centsToAmount } from '../../common/money.js';
+import type { SubmissionResult, Warranty } from '../warranty.js';
 
 /** One protection plan on the wire (snake_case, money as JSON numbers with ≤ 2 decimals). */
 export class WarrantyView {
@@ -32,4 +35,32 @@ export class WarrantyPageView {
     example: 'djE6NDI',
   })
   next_cursor: string | null;
+}
+
+export function toWarrantyView(warranty: Warranty): WarrantyView {
+  return {
+    id: warranty.id,
+    store_id: warranty.storeId,
+    store_uuid: warranty.storeUuid,
+    item_sku: warranty.itemSku,
+    item_type: warranty.itemType,
+    item_title: warranty.itemTitle,
+    item_cost: centsToAmount(warranty.itemCostCents),
+    warranty_price: centsToAmount(warranty.priceCents),
+    warranty_duration_months: warranty.durationMonths,
+    pricing_version: warranty.pricingVersion,
+    created_at: warranty.createdAt.toISOString(),
+    updated_at: warranty.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * What the store is answered for a submission: 201 when any plan was created, else 200. The
+ * controller sends it; the service publishes it with the submission, so the archive keeps exactly it.
+ */
+export function submissionResponse(result: SubmissionResult): { status: HttpStatus.CREATED | HttpStatus.OK; body: WarrantiesView } {
+  return {
+    status: result.created ? HttpStatus.CREATED : HttpStatus.OK,
+    body: { warranties: result.warranties.map(toWarrantyView) },
+  };
 }

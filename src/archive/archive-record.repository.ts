@@ -1,10 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager, type InferKyselyDB } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { APP_CONFIG } from '../config/config.module.js';
-import type { AppConfig } from '../config/app-config.js';
-import { Database, type DbTransaction } from '../database/database.js';
+import { appConfig, type AppConfig } from '../config/app-config.js';
+import { Sql } from '../database/sql.js';
 import { archiveKey } from './archive-key.js';
+import type { ArchiveRecordSchema } from './archive-record.entity.js';
 import type { ArchiveDocument, ArchiveRecordRef } from './archive-record.js';
+
+/** The archive_record table as Kysely sees it, inferred from the entity. */
+type ArchiveTables = InferKyselyDB<typeof ArchiveRecordSchema>;
 
 export interface NewArchiveRecord {
   requestId: string;
@@ -19,35 +24,36 @@ export interface Backlog {
   oldestPendingAgeSeconds: number;
 }
 
-interface ClaimedRow {
-  id: string;
-  object_key: string;
-  document: ArchiveDocument | string;
-  attempts: number;
-  [column: string]: unknown;
-}
-
-/**
- * The archive outbox table. A new record starts leased to the process that wrote it (its listener
- * uploads right after commit); when that lease runs out unarchived, e.g. after a crash, any
- * instance's sweeper may claim it. Claims use FOR UPDATE SKIP LOCKED, so instances never share one.
- */
 const ARCHIVED_BATCH = 500;
 const ARCHIVED_FLUSH_MS = 20;
+const msFromNow = (ms: number) => sql<Date>`now() + ${ms}::int * interval '1 millisecond'`;
 
+/**
+ * The archive_record table: the outbox. A new record starts leased to the process that wrote it (its
+ * listener uploads right after commit); when that lease runs out unarchived, e.g. after a crash, any
+ * instance's sweeper may claim it. Claims use FOR UPDATE SKIP LOCKED, so instances never share one.
+ * The two statements every POST costs (the insert, the batched "archived" mark) are prepared SQL;
+ * the sweeper's, retry and readiness statements go through the ORM's Kysely.
+ */
 @Injectable()
-export class ArchiveOutbox {
-  private readonly logger = new Logger('ArchiveOutbox');
+export class ArchiveRecordRepository {
+  private readonly logger = new Logger('ArchiveRecords');
   private archivedIds: number[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Database,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sql: Sql,
+    private readonly em: EntityManager,
+    @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
-  async add(tx: DbTransaction, record: NewArchiveRecord): Promise<ArchiveRecordRef> {
+  private get db() {
+    return this.em.getKysely<ArchiveTables>();
+  }
+
+  /** Inserts the record, inside the caller's transaction when there is one. */
+  async add(record: NewArchiveRecord): Promise<ArchiveRecordRef> {
     const eventId = randomUUID();
     const objectKey = archiveKey(record.receivedAt, record.storeUuid, eventId);
     const document: ArchiveDocument = {
@@ -57,30 +63,37 @@ export class ArchiveOutbox {
       request: record.request,
       response: record.response,
     };
-    const rows = await this.db.query<{ id: string }>(
+    const [row] = await this.sql.query<{ id: string }>(
       `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
        VALUES (?, ?, ?::jsonb, 1, now() + ?::int * interval '1 millisecond') RETURNING id`,
       [eventId, objectKey, JSON.stringify(document), this.config.archive.leaseMs],
-      tx,
     );
-    return { id: Number(rows[0].id), objectKey, document, attempts: 1 };
+    return { id: Number(row.id), objectKey, document, attempts: 1 };
   }
 
   /** Takes up to `limit` records that are due (never uploaded, failed, or orphaned by a dead process). */
   async claimDue(limit: number): Promise<ArchiveRecordRef[]> {
-    const rows = await this.db.query<ClaimedRow>(
-      `UPDATE archive_record SET attempts = attempts + 1, next_attempt_at = now() + ?::int * interval '1 millisecond'
-       WHERE id IN (
-         SELECT id FROM archive_record
-         WHERE archived_at IS NULL AND next_attempt_at <= now()
-         ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING id, object_key, document, attempts`,
-      [this.config.archive.leaseMs, limit],
-    );
+    const rows = await this.db
+      .updateTable('archive_record')
+      .set({ attempts: sql`attempts + 1`, next_attempt_at: msFromNow(this.config.archive.leaseMs) })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('archive_record')
+          .select('id')
+          .where('archived_at', 'is', null)
+          .where('next_attempt_at', '<=', sql<Date>`now()`)
+          .orderBy('next_attempt_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returning(['id', 'object_key', 'document', 'attempts'])
+      .execute();
+    // pg hands bigint columns over as strings, whatever the inferred type says: hence Number().
     return rows.map((row) => ({
       id: Number(row.id),
       objectKey: row.object_key,
-      document: typeof row.document === 'string' ? (JSON.parse(row.document) as ArchiveDocument) : row.document,
+      document: row.document as unknown as ArchiveDocument,
       attempts: Number(row.attempts),
     }));
   }
@@ -104,7 +117,7 @@ export class ArchiveOutbox {
     const write =
       ids.length === 0
         ? Promise.resolve()
-        : this.db
+        : this.sql
             .query('UPDATE archive_record SET archived_at = now(), last_error = NULL WHERE id = ANY (?::bigint[])', [`{${ids.join(',')}}`])
             .then(
               () => undefined,
@@ -115,36 +128,47 @@ export class ArchiveOutbox {
   }
 
   async markFailed(id: number, retryInMs: number, error: string): Promise<void> {
-    await this.db.query(
-      `UPDATE archive_record SET next_attempt_at = now() + ?::int * interval '1 millisecond', last_error = ?
-       WHERE id = ? AND archived_at IS NULL`,
-      [retryInMs, error.slice(0, 1000), id],
-    );
+    await this.db
+      .updateTable('archive_record')
+      .set({ next_attempt_at: msFromNow(retryInMs), last_error: error.slice(0, 1000) })
+      .where('id', '=', id)
+      .where('archived_at', 'is', null)
+      .execute();
   }
 
   /** Gives a record back to the sweepers now, e.g. when this process has no room to upload it. */
   async release(id: number): Promise<void> {
-    await this.db.query('UPDATE archive_record SET next_attempt_at = now() WHERE id = ? AND archived_at IS NULL', [id]);
+    await this.db
+      .updateTable('archive_record')
+      .set({ next_attempt_at: sql`now()` })
+      .where('id', '=', id)
+      .where('archived_at', 'is', null)
+      .execute();
   }
 
   async backlog(): Promise<Backlog> {
-    const [row] = await this.db.query<{ pending: string; oldest: string | null }>(
-      `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at)) AS oldest
-       FROM archive_record WHERE archived_at IS NULL`,
-    );
+    const row: { pending: string; oldest: string | null } = await this.db
+      .selectFrom('archive_record')
+      .select([sql<string>`count(*)`.as('pending'), sql<string | null>`extract(epoch FROM now() - min(created_at))`.as('oldest')])
+      .where('archived_at', 'is', null)
+      .executeTakeFirstOrThrow();
     return { pending: Number(row.pending), oldestPendingAgeSeconds: row.oldest === null ? 0 : Math.max(0, Number(row.oldest)) };
   }
 
   /** Deletes archived records past retention, a batch at a time; returns how many went. */
   async prune(retentionHours: number, batch = 5000): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
-      `DELETE FROM archive_record WHERE id IN (
-         SELECT id FROM archive_record
-         WHERE archived_at IS NOT NULL AND archived_at < now() - ?::int * interval '1 hour'
-         LIMIT ?)
-       RETURNING id`,
-      [retentionHours, batch],
-    );
+    const rows = await this.db
+      .deleteFrom('archive_record')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('archive_record')
+          .select('id')
+          .where('archived_at', 'is not', null)
+          .where('archived_at', '<', sql<Date>`now() - ${retentionHours}::int * interval '1 hour'`)
+          .limit(batch),
+      )
+      .returning('id')
+      .execute();
     return rows.length;
   }
 

@@ -1,0 +1,151 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { centsFromDecimal, centsToDecimal } from '../common/money.js';
+import { Sql } from '../database/sql.js';
+import type { Quote } from '../pricing/pricing.service.js';
+import type { Warranty, WarrantyFilter } from './warranty.js';
+
+/** A plan as the upsert returns it: its own columns, and whether this statement inserted it. */
+export interface SavedPlan {
+  id: number;
+  durationMonths: number;
+  priceCents: number;
+  pricingVersion: string;
+  createdAt: Date;
+  updatedAt: Date;
+  inserted: boolean;
+}
+
+interface WarrantyRow {
+  id: string;
+  store_id: string;
+  store_uuid: string;
+  item_sku: string;
+  item_type: string;
+  item_title: string;
+  item_cost: string;
+  warranty_price: string;
+  warranty_duration_months: number;
+  pricing_version: string;
+  created_at: Date;
+  updated_at: Date;
+  [column: string]: unknown;
+}
+
+/**
+ * A warranty with its item and store: the read model of GET /api/warranties. The one place that reads
+ * another module's tables (item, store), by their public columns, so that a page is one statement
+ * and one round trip; writes to those tables stay with their modules.
+ */
+const SELECT_WARRANTY = `
+  SELECT w.id, w.store_id, s.uuid AS store_uuid, i.sku AS item_sku, w.item_type, i.title AS item_title,
+         i.cost AS item_cost, w.price AS warranty_price, w.duration_months AS warranty_duration_months,
+         w.pricing_version, w.created_at, w.updated_at
+  FROM warranty w JOIN item i ON i.id = w.item_id JOIN store s ON s.id = w.store_id`;
+
+function toWarranty(row: WarrantyRow): Warranty {
+  return {
+    id: Number(row.id),
+    storeId: Number(row.store_id),
+    storeUuid: row.store_uuid,
+    itemSku: row.item_sku,
+    itemType: row.item_type,
+    itemTitle: row.item_title,
+    itemCostCents: centsFromDecimal(String(row.item_cost)),
+    priceCents: centsFromDecimal(String(row.warranty_price)),
+    durationMonths: Number(row.warranty_duration_months),
+    pricingVersion: row.pricing_version,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** The warranty table. */
+@Injectable()
+export class WarrantyRepository {
+  constructor(
+    private readonly sql: Sql,
+    private readonly em: EntityManager,
+  ) {}
+
+  /**
+   * Makes the item's plans exactly the quoted ones: drops durations no longer offered, upserts the
+   * rest (ids kept). One statement, one round trip — the unit of work would read, diff and write plan
+   * by plan. The delete and the upsert touch disjoint rows (durations not offered vs offered), and
+   * the item row lock taken by the item upsert already serialises them. Ordered by duration.
+   */
+  async replacePlans(itemId: number, storeId: number, itemType: string, quote: Quote): Promise<SavedPlan[]> {
+    const durations = `{${quote.plans.map((plan) => plan.durationMonths).join(',')}}`;
+    const values: unknown[] = [itemId, durations];
+    const tuples = quote.plans.map((plan) => {
+      values.push(itemId, storeId, itemType, plan.durationMonths, centsToDecimal(plan.priceCents), quote.pricingVersion);
+      return '(?::bigint, ?::bigint, ?, ?::smallint, ?::numeric, ?)';
+    });
+    const rows = await this.sql.query<{
+      id: string;
+      duration_months: number;
+      price: string;
+      pricing_version: string;
+      created_at: Date;
+      updated_at: Date;
+      inserted: boolean;
+    }>(
+      `WITH stale AS (DELETE FROM warranty WHERE item_id = ? AND NOT (duration_months = ANY (?::smallint[])))
+       INSERT INTO warranty AS w (item_id, store_id, item_type, duration_months, price, pricing_version)
+       VALUES ${tuples.join(', ')}
+       ON CONFLICT (item_id, duration_months) DO UPDATE SET
+         store_id = EXCLUDED.store_id, item_type = EXCLUDED.item_type, price = EXCLUDED.price,
+         pricing_version = EXCLUDED.pricing_version,
+         updated_at = CASE WHEN (w.item_type, w.price, w.pricing_version) IS DISTINCT FROM
+                                (EXCLUDED.item_type, EXCLUDED.price, EXCLUDED.pricing_version)
+                           THEN now() ELSE w.updated_at END
+       RETURNING w.id, w.duration_months, w.price, w.pricing_version, w.created_at, w.updated_at, (w.xmax = 0) AS inserted`,
+      values,
+    );
+    return rows
+      .map((row) => ({
+        id: Number(row.id),
+        durationMonths: Number(row.duration_months),
+        priceCents: centsFromDecimal(String(row.price)),
+        pricingVersion: row.pricing_version,
+        createdAt: new Date(row.created_at),
+        updatedAt: new Date(row.updated_at),
+        inserted: row.inserted,
+      }))
+      .sort((a, b) => a.durationMonths - b.durationMonths);
+  }
+
+  /**
+   * A keyset page ordered by id: each filter walks one index from `afterId` (see the entity), so the
+   * cost of a page does not depend on its depth. Hand-written and prepared: it is GET's hot path.
+   */
+  async page(filter: WarrantyFilter): Promise<Warranty[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.afterId !== undefined) {
+      conditions.push('w.id > ?');
+      params.push(filter.afterId);
+    }
+    if (filter.storeUuid !== undefined) {
+      conditions.push('w.store_id = (SELECT id FROM store WHERE uuid = ?)');
+      params.push(filter.storeUuid);
+    }
+    if (filter.itemType !== undefined) {
+      conditions.push('w.item_type = ?');
+      params.push(filter.itemType);
+    }
+    if (filter.sku !== undefined) {
+      conditions.push('w.item_id IN (SELECT id FROM item WHERE sku = ?)');
+      params.push(filter.sku);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = await this.sql.query<WarrantyRow>(`${SELECT_WARRANTY} ${where} ORDER BY w.id LIMIT ?`, [...params, filter.limit]);
+    return rows.map(toWarranty);
+  }
+
+  /** One warranty by id: a cold path, so through the EntityManager rather than a prepared statement. */
+  async findById(id: number): Promise<Warranty | undefined> {
+    const [row] = await this.em.execute<WarrantyRow[]>(`${SELECT_WARRANTY} WHERE w.id = ?`, [id]);
+    return row ? toWarranty(row) : undefined;
+  }
+}
