@@ -19,6 +19,7 @@ import { ArchiveSweeper } from '../src/archive/archive-sweeper.js';
 import { ArchiveUploader } from '../src/archive/archive-uploader.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { Sql } from '../src/database/sql.js';
+import { MetricsModule } from '../src/metrics/metrics.module.js';
 import { WarrantiesModule } from '../src/warranties/warranties.module.js';
 import { WarrantiesService } from '../src/warranties/warranties.service.js';
 import { compileModule } from '../test/support/test-env.js';
@@ -44,20 +45,23 @@ const config = loadConfig(job.serviceEnv);
 const pool = new pg.Pool({ connectionString: config.database.url, max: job.concurrency, application_name: 'bench-ceiling' }); // run-bench watches it by this name
 pool.on('error', () => undefined); // an idle connection dropped by the server fails the next query instead
 const records: { repository?: ArchiveRecordRepository } = {};
-const moduleRef = await compileModule(config, { imports: [EventEmitterModule.forRoot(), WarrantiesModule, ArchiveModule] }, (builder) =>
-  builder
-    .overrideProvider(Sql)
-    .useValue(new Sql(pool))
-    // No uploads and no sweeps here: only the database work of a POST is measured.
-    .overrideProvider(ArchiveUploader)
-    .useValue({
-      offer: async (record: ArchiveRecordRef) => {
-        if (job.archiveUpdate) records.repository!.markArchived(record.id);
-        return true;
-      },
-    })
-    .overrideProvider(ArchiveSweeper)
-    .useValue({}),
+const moduleRef = await compileModule(
+  config,
+  { imports: [EventEmitterModule.forRoot(), MetricsModule, WarrantiesModule, ArchiveModule] },
+  (builder) =>
+    builder
+      .overrideProvider(Sql)
+      .useValue(new Sql(pool))
+      // No uploads and no sweeps here: only the database work of a POST is measured.
+      .overrideProvider(ArchiveUploader)
+      .useValue({
+        offer: async (record: ArchiveRecordRef) => {
+          if (job.archiveUpdate) records.repository!.markArchived(record.id);
+          return true;
+        },
+      })
+      .overrideProvider(ArchiveSweeper)
+      .useValue({}),
 );
 const warranties = moduleRef.get(WarrantiesService);
 const archiveRecords = moduleRef.get(ArchiveRecordRepository);

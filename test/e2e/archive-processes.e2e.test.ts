@@ -17,7 +17,7 @@ import {
   pendingCount,
   pool,
   readiness,
-  send,
+  sendTracked,
   type Sent,
 } from '../support/archive-support.js';
 import { CountingS3Proxy } from '../support/counting-proxy.js';
@@ -217,7 +217,7 @@ describe('archive across service processes', () => {
       Array.from({ length: 120 }, (_, i) => payload('kill', i)),
       16,
       async (body) => {
-        const reply = await send(first.url, body, undefined, 10_000);
+        const reply = await sendTracked(first.url, body, undefined, 10_000);
         if (reply.status >= 200 && reply.status < 300 && ++okSoFar === 30) {
           killedAt = okSoFar;
           uploadsAtKill = proxy.requests;
@@ -284,7 +284,7 @@ describe('archive across service processes', () => {
       pool(
         Array.from({ length: count }, (_, i) => payload(tag, i)),
         12,
-        (body, i) => send(i % 2 === 0 ? a.url : b.url, body),
+        (body, i) => sendTracked(i % 2 === 0 ? a.url : b.url, body),
       );
     const phase1 = await burst('two', 60);
     fault.mode = { kind: 'down' };
@@ -340,7 +340,7 @@ describe('archive across service processes', () => {
     const sent = await pool(
       Array.from({ length: 6 }, (_, i) => payload('term', i)),
       6,
-      (body) => send(service.url, body),
+      (body) => sendTracked(service.url, body),
     );
     assert.deepEqual(
       sent.map((reply) => reply.status),
@@ -364,7 +364,7 @@ describe('archive across service processes', () => {
     const service = await start(serviceEnv(databaseUrl, { name: bucket.name, endpoint: proxyUrl }));
 
     const body = payload('inflight', 0);
-    const first = await send(service.url, body);
+    const first = await sendTracked(service.url, body);
     assert.equal(first.status, 201);
     assert.ok(await eventually(async () => (await pendingCount(sql)) === 0, 20_000));
 
@@ -373,7 +373,7 @@ describe('archive across service processes', () => {
     await locker.query('BEGIN');
     await locker.query('SELECT id FROM item WHERE sku = $1 FOR UPDATE', [body.item_sku]);
     const second = { ...body, item_cost: 200 };
-    const pendingPost = send(service.url, second);
+    const pendingPost = sendTracked(service.url, second);
     try {
       assert.ok(
         await eventually(
@@ -468,7 +468,7 @@ describe('archive across service processes', () => {
     const sent = await pool(
       Array.from({ length: 4 }, (_, i) => payload('hang', i)),
       4,
-      (body) => send(service.url, body),
+      (body) => sendTracked(service.url, body),
     );
     assert.ok(sent.every((reply) => reply.status === 201));
     const { code, ms } = await timedStop(service, 'SIGTERM');
@@ -500,7 +500,7 @@ describe('archive across service processes', () => {
     const sent = await pool(
       Array.from({ length: 40 }, (_, i) => payload('cluster', i)),
       8,
-      (body) => send(service.url, body),
+      (body) => sendTracked(service.url, body),
     );
     assert.deepEqual(
       sent.filter((reply) => reply.status !== 201).map((reply) => `${reply.status} ${reply.error ?? ''}`),
@@ -541,7 +541,7 @@ describe('archive across service processes', () => {
     const sent = await pool(
       Array.from({ length: 30 }, (_, i) => payload('wkill', i)),
       6,
-      (body) => send(service.url, body),
+      (body) => sendTracked(service.url, body),
     );
     assert.ok(sent.every((reply) => reply.status === 201));
     process.kill(workers[0], 'SIGKILL'); // its uploads are still waiting in the slow proxy

@@ -23,7 +23,7 @@ import {
   pendingCount,
   pool,
   readiness,
-  send,
+  sendTracked,
   utcDayPrefix,
   type Sent,
 } from '../support/archive-support.js';
@@ -76,7 +76,7 @@ describe('archive to S3 (in-process app, s3rver behind a fault proxy)', () => {
     const payloads = Array.from({ length: 40 }, (_, i) => payload('acc', i));
     // Untrimmed / upper-case input is accepted; the archive keeps the raw payload, the key the trimmed store.
     payloads[3] = { ...payloads[3], store_uuid: '  acc-3  ', item_type: ' FURNITURE ', item_cost: 150, item_title: '  Spaced  ' };
-    const sent = await pool(payloads, 8, (body) => send(app.url, body));
+    const sent = await pool(payloads, 8, (body) => sendTracked(app.url, body));
     for (const reply of sent) assert.equal(reply.status, 201, JSON.stringify(reply.body));
     const dayAfter = utcDayPrefix(new Date());
 
@@ -115,8 +115,8 @@ describe('archive to S3 (in-process app, s3rver behind a fault proxy)', () => {
 
   it('a re-send (200) is archived too, with status 200 and its own event id', async () => {
     const body = payload('resend', 0);
-    const first = await send(app.url, body);
-    const second = await send(app.url, body);
+    const first = await sendTracked(app.url, body);
+    const second = await sendTracked(app.url, body);
     assert.deepEqual([first.status, second.status], [201, 200]);
     assert.ok(await eventually(async () => (await keysOf(bucket, 'resend')).length >= 2, 20_000));
     const documents = await bucketDocuments(bucket);
@@ -128,13 +128,13 @@ describe('archive to S3 (in-process app, s3rver behind a fault proxy)', () => {
 
   it('400 and 422 requests produce no archive record and no object', async () => {
     const refused: Sent[] = [];
-    refused.push(await send(app.url, { ...payload('bad', 0), item_cost: 10 })); // furniture below its range → 422
-    refused.push(await send(app.url, { ...payload('bad', 1), item_type: 'spaceships' })); // no such type → 422
-    refused.push(await send(app.url, { ...payload('bad', 2), item_cost: '150' })); // string cost → 400
-    refused.push(await send(app.url, { ...payload('bad', 3), extra: true })); // extra field → 400
+    refused.push(await sendTracked(app.url, { ...payload('bad', 0), item_cost: 10 })); // furniture below its range → 422
+    refused.push(await sendTracked(app.url, { ...payload('bad', 1), item_type: 'spaceships' })); // no such type → 422
+    refused.push(await sendTracked(app.url, { ...payload('bad', 2), item_cost: '150' })); // string cost → 400
+    refused.push(await sendTracked(app.url, { ...payload('bad', 3), extra: true })); // extra field → 400
     const missing = payload('bad', 4);
     delete missing.item_title;
-    refused.push(await send(app.url, missing)); // missing field → 400
+    refused.push(await sendTracked(app.url, missing)); // missing field → 400
     assert.deepEqual(
       refused.map((reply) => reply.status),
       [422, 422, 400, 400, 400],
@@ -146,7 +146,7 @@ describe('archive to S3 (in-process app, s3rver behind a fault proxy)', () => {
     });
     assert.equal(malformed.status, 400);
     // An accepted POST after them, as a marker: once its object is there, the refused ones had their chance.
-    const marker = await send(app.url, payload('badmarker', 0));
+    const marker = await sendTracked(app.url, payload('badmarker', 0));
     assert.equal(marker.status, 201);
     assert.ok(await eventually(async () => (await keysOf(bucket, 'badmarker')).length === 1, 20_000));
     await sleep(500);
@@ -161,7 +161,7 @@ describe('archive to S3 (in-process app, s3rver behind a fault proxy)', () => {
     const latencies = async (tag: string, from: number, count: number) => {
       const ms: number[] = [];
       for (let i = from; i < from + count; i++) {
-        const reply = await send(app.url, payload(tag, i));
+        const reply = await sendTracked(app.url, payload(tag, i));
         assert.equal(reply.status, 201);
         ms.push(reply.endedAt - reply.startedAt);
       }
@@ -200,7 +200,7 @@ describe('archive to S3 (in-process app, s3rver behind a fault proxy)', () => {
     const sent = await pool(
       Array.from({ length: 50 }, (_, i) => payload('down', i)),
       10,
-      (body) => send(app.url, body),
+      (body) => sendTracked(app.url, body),
     );
     assert.deepEqual(
       sent.filter((reply) => reply.status !== 201).map((reply) => `${reply.status} ${JSON.stringify(reply.body)}`),
@@ -302,7 +302,7 @@ describe('archive to a local folder (no S3 configured)', () => {
     const sent = await pool(
       Array.from({ length: 12 }, (_, i) => payload('local', i)),
       4,
-      (body) => send(app.url, body),
+      (body) => sendTracked(app.url, body),
     );
     for (const reply of sent) assert.equal(reply.status, 201);
     assert.ok(await eventually(async () => files(archiveDir).length >= 12, 20_000), `files: ${files(archiveDir).join(', ')}`);
@@ -335,12 +335,12 @@ describe('archive to a local folder (no S3 configured)', () => {
   });
 
   it('recovers when the archive folder is removed underneath it (the failed write is retried)', async () => {
-    const before = await send(app.url, payload('gone', 0));
+    const before = await sendTracked(app.url, payload('gone', 0));
     assert.equal(before.status, 201);
     assert.ok(await eventually(async () => (await pendingCount(sql)) === 0, 20_000));
     for (const entry of readdirSync(archiveDir)) rmSync(join(archiveDir, entry), { recursive: true, force: true });
     // Same store and day: the folder this process made before is gone.
-    const after = await send(app.url, { ...payload('gone', 0), item_sku: `again-${randomUUID()}` });
+    const after = await sendTracked(app.url, { ...payload('gone', 0), item_sku: `again-${randomUUID()}` });
     assert.equal(after.status, 201);
     assert.ok(await eventually(async () => (await pendingCount(sql)) === 0, 20_000), 'the record is archived after a retry');
     const written = files(archiveDir);
@@ -353,7 +353,7 @@ describe('archive to a local folder (no S3 configured)', () => {
     const env = serviceEnv(databaseUrl);
     const other = await startApp(env);
     try {
-      const reply = await send(other.url, { ...payload('datadir', 0), item_sku: `d-${randomUUID()}` });
+      const reply = await sendTracked(other.url, { ...payload('datadir', 0), item_sku: `d-${randomUUID()}` });
       assert.equal(reply.status, 201);
       const dir = join(env.DATA_DIR, 'archive');
       assert.ok(await eventually(async () => files(dir).length === 1, 20_000), `archive file under ${dir}`);

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { SEED_PAYLOAD, postJson } from '../support/test-env.js';
+import { SEED_PAYLOAD } from '../support/test-env.js';
+import { post } from '../support/http-client.js';
 import { freePort } from '../../src/common/free-port.js';
 
 const running: ServiceProcess[] = [];
@@ -48,7 +49,7 @@ describe('embedded PostgreSQL data folder (service processes)', () => {
     const first = await start(env);
     await assert.rejects(start(env), /in use by process \d+ \(another instance of this service\?\)/);
     assert.equal((await fetch(`${first.url}/health/ready`)).status, 200, 'the first instance still has its database');
-    assert.equal((await postJson(first.url, SEED_PAYLOAD)).status, 201);
+    assert.equal((await post(first.url, SEED_PAYLOAD)).status, 201);
     assert.equal(await first.stop('SIGTERM'), 0);
     assert.equal(existsSync(join(dataDir, 'postgres', 'postmaster.pid')), false, 'the database stopped with its instance');
   });
@@ -56,10 +57,10 @@ describe('embedded PostgreSQL data folder (service processes)', () => {
   it('a server orphaned by a killed instance is stopped, and the next start proceeds with the same data', async () => {
     const { env } = await embeddedEnv();
     const killed = await start(env);
-    assert.equal((await postJson(killed.url, SEED_PAYLOAD)).status, 201);
+    assert.equal((await post(killed.url, SEED_PAYLOAD)).status, 201);
     assert.equal(await killed.stop('SIGKILL'), 'SIGKILL');
     const next = await start(env);
-    assert.equal((await postJson(next.url, SEED_PAYLOAD)).status, 200, 'the item from before the kill is there');
+    assert.equal((await post(next.url, SEED_PAYLOAD)).status, 200, 'the item from before the kill is there');
     assert.equal(await next.stop('SIGTERM'), 0);
   });
 });

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { assertError, assertNoLeak, post, send, WARRANTY_KEYS, type Reply } from '../support/api-assertions.js';
+import { assertError, assertNoLeak, WARRANTY_KEYS } from '../support/api-assertions.js';
+import { post, send, type Reply } from '../support/http-client.js';
 import { freePort } from '../../src/common/free-port.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 

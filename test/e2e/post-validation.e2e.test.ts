@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { assertError, assertNothingWritten, assertWarrantyShape, post, send, snapshot, type Reply } from '../support/api-assertions.js';
+import { assertError, assertNothingWritten, assertWarrantyShape, snapshot } from '../support/api-assertions.js';
+import { post, send, type Reply } from '../support/http-client.js';
 import { createDatabase, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 
 const VALID = Object.freeze({

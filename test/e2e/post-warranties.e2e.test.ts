@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { createDatabase, postJson, SEED_PAYLOAD, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import { createDatabase, SEED_PAYLOAD, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import { post } from '../support/http-client.js';
 
 describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   let app: TestApp;
@@ -19,7 +20,7 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   });
 
   it('prices the seed example: furniture at 150.00 → 12 months 20.00, 24 months 27.00 (201)', async () => {
-    const response = await postJson(app.url, SEED_PAYLOAD);
+    const response = await post(app.url, SEED_PAYLOAD);
     assert.equal(response.status, 201);
     const plans = response.body.warranties;
     assert.deepEqual(
@@ -44,8 +45,8 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   });
 
   it('answers 200 on a re-send, with the same ids and no duplicate rows', async () => {
-    const first = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: 'resend-1' });
-    const second = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: 'resend-1' });
+    const first = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'resend-1' });
+    const second = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'resend-1' });
     assert.equal(first.status, 201);
     assert.equal(second.status, 200);
     assert.deepEqual(
@@ -57,8 +58,8 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   });
 
   it('replaces the plan set when the cost changes: kept durations keep their id, prices follow', async () => {
-    const first = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: 'reprice-1' });
-    const second = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: 'reprice-1', item_cost: 200 });
+    const first = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'reprice-1' });
+    const second = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'reprice-1', item_cost: 200 });
     assert.equal(second.status, 200);
     assert.deepEqual(
       second.body.warranties.map((w: any) => [w.id, w.warranty_price]),
@@ -71,12 +72,12 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   });
 
   it('removes plans whose duration is no longer offered and creates new ones (201)', async () => {
-    const asElectronics = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1', item_type: 'electronics' });
+    const asElectronics = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1', item_type: 'electronics' });
     assert.deepEqual(
       asElectronics.body.warranties.map((w: any) => w.warranty_duration_months),
       [12, 24, 36],
     );
-    const asFurniture = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1' });
+    const asFurniture = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1' });
     assert.equal(asFurniture.status, 200);
     assert.deepEqual(
       asFurniture.body.warranties.map((w: any) => w.warranty_duration_months),
@@ -89,20 +90,20 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
       { duration_months: 12, item_type: 'furniture' },
       { duration_months: 24, item_type: 'furniture' },
     ]);
-    const back = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1', item_type: 'electronics' });
+    const back = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1', item_type: 'electronics' });
     assert.equal(back.status, 201, '36-month plan is created again');
   });
 
   it('keeps SKUs per store: the same SKU in two stores is two items', async () => {
-    const a = await postJson(app.url, { ...SEED_PAYLOAD, store_uuid: 'store-a', item_sku: 'shared-sku' });
-    const b = await postJson(app.url, { ...SEED_PAYLOAD, store_uuid: 'store-b', item_sku: 'shared-sku' });
+    const a = await post(app.url, { ...SEED_PAYLOAD, store_uuid: 'store-a', item_sku: 'shared-sku' });
+    const b = await post(app.url, { ...SEED_PAYLOAD, store_uuid: 'store-b', item_sku: 'shared-sku' });
     assert.equal(a.status, 201);
     assert.equal(b.status, 201);
     assert.notEqual(a.body.warranties[0].store_id, b.body.warranties[0].store_id);
   });
 
   it('normalises fields: trims strings, lower-cases item_type', async () => {
-    const response = await postJson(app.url, {
+    const response = await post(app.url, {
       store_uuid: '  trim-store ',
       item_type: ' FurNiture ',
       item_sku: ' sku-trim ',
@@ -120,7 +121,7 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
 
   it('stores text exactly, quotes and backslashes included', async () => {
     const title = `O'Brien's "Deluxe" \\ sofa; DROP TABLE store; -- ?`;
-    const response = await postJson(app.url, { ...SEED_PAYLOAD, item_sku: `sku'"\\?`, item_title: title });
+    const response = await post(app.url, { ...SEED_PAYLOAD, item_sku: `sku'"\\?`, item_title: title });
     assert.equal(response.status, 201);
     const { rows } = await sql.query('SELECT title, sku FROM item WHERE id = (SELECT item_id FROM warranty WHERE id = $1)', [
       response.body.warranties[0].id,
@@ -129,7 +130,7 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   });
 
   it('keeps money exact: no float drift on the wire or in the table', async () => {
-    const response = await postJson(app.url, {
+    const response = await post(app.url, {
       ...SEED_PAYLOAD,
       item_sku: 'money-1',
       item_type: 'electronics',
@@ -150,7 +151,7 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
 
   it('survives 100 identical first-time POSTs at once: all 2xx, one store, one item, one row per plan', async () => {
     const payload = { ...SEED_PAYLOAD, store_uuid: 'race-store', item_sku: 'race-sku' };
-    const responses = await Promise.all(Array.from({ length: 100 }, () => postJson(app.url, payload)));
+    const responses = await Promise.all(Array.from({ length: 100 }, () => post(app.url, payload)));
     const statuses = responses.map((r) => r.status);
     assert.ok(
       statuses.every((s) => s === 200 || s === 201),
@@ -169,7 +170,7 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
 
   it('survives 50 different items of one new store at once', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => postJson(app.url, { ...SEED_PAYLOAD, store_uuid: 'race-store-2', item_sku: `sku-${i}` })),
+      Array.from({ length: 50 }, (_, i) => post(app.url, { ...SEED_PAYLOAD, store_uuid: 'race-store-2', item_sku: `sku-${i}` })),
     );
     assert.ok(responses.every((r) => r.status === 201));
     const { rows } = await sql.query(`SELECT count(*)::int AS n FROM store WHERE uuid = 'race-store-2'`);

@@ -1,4 +1,5 @@
 /** Helpers shared by the archive end-to-end tests. */
+import { post } from './http-client.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -43,8 +44,8 @@ export interface Sent {
   error?: string;
 }
 
-/** POSTs a payload with its own X-Request-Id; never throws (transport errors are reported in `error`). */
-export async function send(
+/** POSTs a payload with its own X-Request-Id and times it; never throws (transport errors are reported in `error`). */
+export async function sendTracked(
   baseUrl: string,
   body: Record<string, unknown>,
   requestId = `rq-${randomUUID()}`,
@@ -52,14 +53,8 @@ export async function send(
 ): Promise<Sent> {
   const startedAt = Date.now();
   try {
-    const response = await fetch(`${baseUrl}/api/warranties`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.text();
-    return { requestId, payload: body, status: response.status, body: text ? JSON.parse(text) : undefined, startedAt, endedAt: Date.now() };
+    const reply = await post(baseUrl, body, { 'x-request-id': requestId }, timeoutMs);
+    return { requestId, payload: body, status: reply.status, body: reply.body, startedAt, endedAt: Date.now() };
   } catch (error) {
     return { requestId, payload: body, status: 0, body: undefined, startedAt, endedAt: Date.now(), error: String(error) };
   }

@@ -146,20 +146,6 @@ export async function eventually(probe: () => Promise<boolean>, timeoutMs = 20_0
   return probe();
 }
 
-export async function postJson(
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(`${url}/api/warranties`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-}
-
 /**
  * A Nest testing module of the given parts over the real database, with `config` (no HTTP): for tests
  * and the benchmark that exercise services and repositories directly. Call `close()` when done.
