@@ -14,7 +14,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { withTimeout } from '../src/common/with-timeout.js';
+import { withTimeout } from './with-timeout.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/embedded-postgres.js';
 import { applyMigrations } from '../src/database/migrate.js';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ArchiveRecordRepository } from './archive-record.repository.js';
+import { ArchiveTarget } from './archive-target.js';
 import { ArchiveUploader } from './archive-uploader.js';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
@@ -20,10 +21,12 @@ export class ArchiveSweeper implements OnApplicationBootstrap, BeforeApplication
   constructor(
     private readonly records: ArchiveRecordRepository,
     private readonly uploader: ArchiveUploader,
+    private readonly target: ArchiveTarget,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.logger.log({ message: 'archiving submissions', target: this.target.describe() });
     this.schedule(0);
   }
 

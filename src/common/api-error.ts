@@ -29,8 +29,4 @@ export class ApiError extends HttpException {
     const fields = [...new Set(details.map((d) => d.field))].join(', ');
     return new ApiError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${fields}`, details);
   }
-
-  static notFound(message: string): ApiError {
-    return new ApiError(HttpStatus.NOT_FOUND, 'NOT_FOUND', message);
-  }
 }
