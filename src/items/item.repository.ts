@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql.js';
-import { centsToDecimal, type Cents } from '../common/money.js';
+import { centsFromDecimal, centsToDecimal, type Cents } from '../common/money.js';
 
 export interface ItemFacts {
   sku: string;
@@ -9,28 +9,71 @@ export interface ItemFacts {
   costCents: Cents;
 }
 
+interface ItemRow {
+  id: string;
+  sku: string;
+  type: string;
+  title: string;
+  cost: string;
+  [column: string]: unknown;
+}
+
+const SELECT_ITEM = 'SELECT id, sku, type, title, cost';
+
+const toFacts = (row: ItemRow): ItemFacts => ({
+  sku: row.sku,
+  type: row.type,
+  title: row.title,
+  costCents: centsFromDecimal(String(row.cost)),
+});
+
 /** The item table. */
 @Injectable()
 export class ItemRepository {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Creates or updates the store's item (latest POST wins) and returns its id, in one round trip.
-   * Hand-written because the unit of work would read, then insert or update: a race under concurrent
-   * first POSTs of one item. The upsert locks the item row until commit, which serialises concurrent
-   * POSTs of the same item, so its plan set is replaced by one transaction at a time. `updated_at`
-   * moves only when something changed.
+   * The store's item by SKU, inserting it as sent when it is new, in one round trip for a new item and
+   * for an item committed before this statement. Takes no lock on an existing item (an unchanged
+   * re-send need not queue behind other POSTs of the item); the caller `update`s it when it differs.
+   * Hand-written because the unit of work can only read-then-insert, a race under concurrent first
+   * POSTs: ON CONFLICT DO NOTHING waits for a concurrent insert of the same SKU to settle. When that
+   * insert committed after this statement's snapshot, a second statement reads it.
    */
-  async upsert(storeId: number, item: ItemFacts): Promise<number> {
-    const [row] = await this.sql.query<{ id: string }>(
-      `INSERT INTO item (store_id, sku, type, title, cost) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (store_id, sku) DO UPDATE SET
-         type = EXCLUDED.type, title = EXCLUDED.title, cost = EXCLUDED.cost,
-         updated_at = CASE WHEN (item.type, item.title, item.cost) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.title, EXCLUDED.cost)
-                           THEN now() ELSE item.updated_at END
-       RETURNING id`,
-      [storeId, item.sku, item.type, item.title, centsToDecimal(item.costCents)],
+  async insertOrFind(storeId: number, item: ItemFacts): Promise<{ id: number; inserted: boolean; stored: ItemFacts }> {
+    const cost = centsToDecimal(item.costCents);
+    const [row] = await this.sql.query<ItemRow & { inserted: boolean }>(
+      `WITH created AS (
+         INSERT INTO item (store_id, sku, type, title, cost) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, sku, type, title, cost)
+       SELECT id, sku, type, title, cost, true AS inserted FROM created
+       UNION ALL
+       SELECT id, sku, type, title, cost, false FROM item WHERE store_id = ? AND sku = ? AND NOT EXISTS (SELECT 1 FROM created)`,
+      [storeId, item.sku, item.type, item.title, cost, storeId, item.sku],
     );
-    return Number(row.id);
+    const found =
+      row ??
+      (
+        await this.sql.query<ItemRow & { inserted: boolean }>(
+          `${SELECT_ITEM}, false AS inserted FROM item WHERE store_id = ? AND sku = ?`,
+          [storeId, item.sku],
+        )
+      )[0];
+    if (!found) throw new Error(`item ${item.sku} of store ${storeId} neither inserted nor found`);
+    return { id: Number(found.id), inserted: found.inserted, stored: toFacts(found) };
+  }
+
+  /**
+   * Makes the item as sent (latest POST wins). Locks the item row until commit, which serialises
+   * concurrent changes of one item, so its plan set is replaced by one transaction at a time.
+   * `updated_at` moves only when something changed.
+   */
+  async update(id: number, item: ItemFacts): Promise<void> {
+    await this.sql.query(
+      `UPDATE item SET type = ?::text, title = ?::text, cost = ?::numeric,
+         updated_at = CASE WHEN (type, title, cost) IS DISTINCT FROM (?::text, ?::text, ?::numeric) THEN now() ELSE updated_at END
+       WHERE id = ?`,
+      [item.type, item.title, centsToDecimal(item.costCents), item.type, item.title, centsToDecimal(item.costCents), id],
+    );
   }
 }

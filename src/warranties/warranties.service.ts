@@ -2,14 +2,26 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { centsFromAmount } from '../common/money.js';
 import { Sql } from '../database/sql.js';
-import { ItemRepository } from '../items/item.repository.js';
-import { PricingService } from '../pricing/pricing.service.js';
+import { ItemRepository, type ItemFacts } from '../items/item.repository.js';
+import { PricingService, type Quote } from '../pricing/pricing.service.js';
 import { StoresService } from '../stores/stores.service.js';
 import { submissionResponse } from './dto/warranty.view.js';
 import { ITEM_SUBMITTED, ItemSubmittedEvent } from './events/item-submitted.event.js';
 import type { SubmissionResult, SubmittedItem, Warranty, WarrantyFilter } from './warranty.js';
 import { ItemNotEligibleError, WarrantyNotFoundError } from './warranty.errors.js';
-import { WarrantyRepository } from './warranty.repository.js';
+import { WarrantyRepository, type SavedPlan } from './warranty.repository.js';
+
+const sameItem = (a: ItemFacts, b: ItemFacts) => a.type === b.type && a.title === b.title && a.costCents === b.costCents;
+
+/** The stored plans are exactly the quoted ones (same durations, prices and pricing version). */
+const samePlans = (stored: SavedPlan[], quote: Quote) =>
+  stored.length === quote.plans.length &&
+  quote.plans.every((plan, i) => {
+    const saved = stored[i];
+    return (
+      saved.durationMonths === plan.durationMonths && saved.priceCents === plan.priceCents && saved.pricingVersion === quote.pricingVersion
+    );
+  });
 
 /** Where a submission came from, for whoever listens to it (the archive keeps it). */
 export interface SubmissionContext {
@@ -41,8 +53,15 @@ export class WarrantiesService {
     if (quote.plans.length === 0) throw new ItemNotEligibleError(item.item_type, item.item_cost);
     return this.sql.transaction(async () => {
       const storeId = await this.stores.ensure(item.store_uuid);
-      const itemId = await this.items.upsert(storeId, { sku: item.item_sku, type: item.item_type, title: item.item_title, costCents });
-      const plans = await this.warranties.replacePlans(itemId, storeId, item.item_type, quote);
+      const facts: ItemFacts = { sku: item.item_sku, type: item.item_type, title: item.item_title, costCents };
+      const found = await this.items.insertOrFind(storeId, facts);
+      // An item stored exactly as sent, with exactly the quoted plans, is answered from what is stored:
+      // no row lock and no rewrite, so identical re-sends (even hundreds at once) never queue.
+      let plans = !found.inserted && sameItem(found.stored, facts) ? await this.warranties.plansOf(found.id) : undefined;
+      if (!plans || !samePlans(plans, quote)) {
+        if (!found.inserted) await this.items.update(found.id, facts);
+        plans = await this.warranties.replacePlans(found.id, storeId, item.item_type, quote);
+      }
       const result: SubmissionResult = {
         created: plans.some((plan) => plan.inserted),
         warranties: plans.map((plan): Warranty => ({

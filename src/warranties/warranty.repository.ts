@@ -16,6 +16,29 @@ export interface SavedPlan {
   inserted: boolean;
 }
 
+interface PlanRow {
+  id: string;
+  duration_months: number;
+  price: string;
+  pricing_version: string;
+  created_at: Date;
+  updated_at: Date;
+  inserted: boolean;
+  [column: string]: unknown;
+}
+
+const toSavedPlan = (row: PlanRow): SavedPlan => ({
+  id: Number(row.id),
+  durationMonths: Number(row.duration_months),
+  priceCents: centsFromDecimal(String(row.price)),
+  pricingVersion: row.pricing_version,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+  inserted: row.inserted,
+});
+
+const byDuration = (a: SavedPlan, b: SavedPlan) => a.durationMonths - b.durationMonths;
+
 interface WarrantyRow {
   id: string;
   store_id: string;
@@ -81,15 +104,7 @@ export class WarrantyRepository {
       values.push(itemId, storeId, itemType, plan.durationMonths, centsToDecimal(plan.priceCents), quote.pricingVersion);
       return '(?::bigint, ?::bigint, ?, ?::smallint, ?::numeric, ?)';
     });
-    const rows = await this.sql.query<{
-      id: string;
-      duration_months: number;
-      price: string;
-      pricing_version: string;
-      created_at: Date;
-      updated_at: Date;
-      inserted: boolean;
-    }>(
+    const rows = await this.sql.query<PlanRow>(
       `WITH stale AS (DELETE FROM warranty WHERE item_id = ? AND NOT (duration_months = ANY (?::smallint[])))
        INSERT INTO warranty AS w (item_id, store_id, item_type, duration_months, price, pricing_version)
        VALUES ${tuples.join(', ')}
@@ -102,17 +117,17 @@ export class WarrantyRepository {
        RETURNING w.id, w.duration_months, w.price, w.pricing_version, w.created_at, w.updated_at, (w.xmax = 0) AS inserted`,
       values,
     );
-    return rows
-      .map((row) => ({
-        id: Number(row.id),
-        durationMonths: Number(row.duration_months),
-        priceCents: centsFromDecimal(String(row.price)),
-        pricingVersion: row.pricing_version,
-        createdAt: new Date(row.created_at),
-        updatedAt: new Date(row.updated_at),
-        inserted: row.inserted,
-      }))
-      .sort((a, b) => a.durationMonths - b.durationMonths);
+    return rows.map(toSavedPlan).sort(byDuration);
+  }
+
+  /** The item's plans as stored, ordered by duration (a read: no lock). */
+  async plansOf(itemId: number): Promise<SavedPlan[]> {
+    const rows = await this.sql.query<PlanRow>(
+      `SELECT id, duration_months, price, pricing_version, created_at, updated_at, false AS inserted
+       FROM warranty WHERE item_id = ? ORDER BY duration_months`,
+      [itemId],
+    );
+    return rows.map(toSavedPlan);
   }
 
   /**

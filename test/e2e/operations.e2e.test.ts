@@ -541,7 +541,8 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       await locker.query('BEGIN');
       await locker.query(`SELECT id FROM item WHERE sku = 'pool-sku' FOR UPDATE`);
       let blockedReply: Reply | undefined;
-      const blocked = post(busy.url, item, {}, 30_000).then((reply) => (blockedReply = reply));
+      // A changed item needs the row lock (an unchanged re-send would not wait: see the next test).
+      const blocked = post(busy.url, { ...item, item_title: 'Retitled while locked' }, {}, 30_000).then((reply) => (blockedReply = reply));
       try {
         const waiting = await eventually(async () => {
           const { rows } = await locker.query(
@@ -575,6 +576,25 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       assert.equal(after.body.warranties.length, 2);
       const { rows } = await locker.query(`SELECT count(*)::int AS n FROM item WHERE sku = 'pool-other'`);
       assert.equal(rows[0].n, 0, 'the refused POST wrote nothing');
+    });
+
+    it('an unchanged re-send does not wait for the item row lock (answered 200 from what is stored)', async () => {
+      const before = await post(busy.url, item);
+      assert.equal(before.status, 200, before.text);
+      await locker.query('BEGIN');
+      await locker.query(`SELECT id FROM item WHERE sku = 'pool-sku' FOR UPDATE`);
+      try {
+        const { result, ms } = await timed(() => post(busy.url, item, {}, 10_000));
+        assert.equal(result.status, 200, result.text);
+        assert.deepEqual(result.body, before.body, 'the same plans, ids and timestamps');
+        assert.ok(ms < 1000, `an unchanged re-send took ${Math.round(ms)} ms while another transaction held the item's row lock`);
+        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM archive_record WHERE document->>'request_id' = $1`, [
+          result.headers.get('x-request-id'),
+        ]);
+        assert.equal(rows[0].n, 1, 'its archive record was written');
+      } finally {
+        await locker.query('COMMIT');
+      }
     });
   });
 

@@ -168,6 +168,22 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
     assert.equal(ids.size, 2);
   });
 
+  it('answers 500 identical first-time POSTs at the same instant: one 201, the rest 200, no 503', async () => {
+    const payload = { ...SEED_PAYLOAD, store_uuid: 'burst-store', item_sku: 'burst-sku' };
+    const started = performance.now();
+    const responses = await Promise.all(Array.from({ length: 500 }, () => post(app.url, payload, {}, 30_000)));
+    const ms = Math.round(performance.now() - started);
+    const counts = new Map<number, number>();
+    for (const { status } of responses) counts.set(status, (counts.get(status) ?? 0) + 1);
+    const summary = [...counts].map(([status, n]) => `${n}×${status}`).join(', ');
+    assert.deepEqual(Object.fromEntries(counts), { 201: 1, 200: 499 }, `statuses: ${summary} in ${ms} ms`);
+    const { rows } = await sql.query(`
+      SELECT (SELECT count(*)::int FROM item WHERE sku = 'burst-sku') AS items,
+             (SELECT count(*)::int FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'burst-sku') AS plans,
+             (SELECT count(*)::int FROM archive_record WHERE document->'request'->>'item_sku' = 'burst-sku') AS records`);
+    assert.deepEqual(rows[0], { items: 1, plans: 2, records: 500 }, `one item, one plan set, one record per POST (${ms} ms)`);
+  });
+
   it('survives 50 different items of one new store at once', async () => {
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) => post(app.url, { ...SEED_PAYLOAD, store_uuid: 'race-store-2', item_sku: `sku-${i}` })),
