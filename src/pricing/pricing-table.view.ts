@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ITEM_TYPE_VALUES, MONEY_DECIMALS } from '../openapi/schema-extensions.js';
 import { acceptedItemTypes } from './eligibility.js';
 import { centsToAmount } from './money.js';
 import type { PricingTable } from './pricing-table.js';
@@ -8,7 +9,7 @@ export class PlanRuleView {
   @ApiProperty({ type: 'integer', example: 12, description: 'Length of the plan in months.' })
   duration_months: number;
 
-  @ApiProperty({ type: Number, example: 5, description: 'Fixed part of the price (JSON number, at most 2 decimals).' })
+  @ApiProperty({ type: Number, ...MONEY_DECIMALS, example: 5, description: 'Fixed part of the price (JSON number, at most 2 decimals).' })
   base: number;
 
   @ApiProperty({
@@ -20,12 +21,12 @@ export class PlanRuleView {
 }
 
 export class ItemTypeRuleView {
-  @ApiProperty({ example: 'furniture' }) item_type: string;
+  @ApiProperty({ example: 'furniture', ...ITEM_TYPE_VALUES }) item_type: string;
 
-  @ApiProperty({ type: Number, example: 50, description: 'Lowest eligible item_cost (inclusive).' })
+  @ApiProperty({ type: Number, ...MONEY_DECIMALS, example: 50, description: 'Lowest eligible item_cost (inclusive).' })
   min_cost: number;
 
-  @ApiProperty({ type: Number, example: 10000, description: 'Highest eligible item_cost (inclusive).' })
+  @ApiProperty({ type: Number, ...MONEY_DECIMALS, example: 10000, description: 'Highest eligible item_cost (inclusive).' })
   max_cost: number;
 
   @ApiProperty({ type: [PlanRuleView], description: 'Ordered by duration.' })
