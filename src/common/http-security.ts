@@ -36,11 +36,12 @@ export function loadHttpSecurityConfig(env: NodeJS.ProcessEnv = process.env): Ht
 }
 
 /**
- * Security headers (helmet) and CORS. Helmet's default Content-Security-Policy is kept except where
- * Swagger UI at /docs needs more: inline styles and `data:` images (its own SVG icons).
- * `upgrade-insecure-requests` is dropped (over plain HTTP on a LAN address it would make the browser
- * fetch the docs' scripts over HTTPS, which fails), and HSTS does not claim the parent domain's
- * other subdomains.
+ * Security headers (helmet) and CORS. The Content-Security-Policy is helmet's default, which Swagger
+ * UI at /docs runs under (a browser test checks it): scripts only from 'self' — @nestjs/swagger
+ * serves Swagger UI's start-up code as a file, not inline — inline styles (Swagger UI sets them) and
+ * `data:` images (its icons), styles no longer from any https: origin. `upgrade-insecure-requests` is
+ * dropped: over plain HTTP on a LAN address it would make the browser fetch the docs' scripts over
+ * HTTPS, which fails. HSTS does not claim the parent domain's other subdomains.
  */
 export function applyHttpSecurity(app: NestExpressApplication, config: HttpSecurityConfig): void {
   app.use(
