@@ -10,6 +10,7 @@ import { appConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { RootModule } from './root/root.module.js';
 import { WarrantiesModule } from './warranties/warranties.module.js';
 
 @Module({
@@ -22,6 +23,7 @@ import { WarrantiesModule } from './warranties/warranties.module.js';
     WarrantiesModule,
     ArchiveModule,
     HealthModule,
+    RootModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -1,20 +1,47 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+/**
+ * Every `code` the service sends in an error body (src/common/api-error.ts, error-body.ts,
+ * json-body.middleware.ts and the warranties service). A unit test checks the sources against
+ * this list, so a new code cannot ship undocumented.
+ */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'ITEM_NOT_ELIGIBLE',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export class FieldProblemView {
-  @ApiProperty({ example: 'item_cost' }) field: string;
-  @ApiProperty({ example: 'must be a JSON number with at most 2 decimal places' }) message: string;
+  @ApiProperty({ example: 'item_cost', description: 'The body field, query parameter or path parameter concerned.' })
+  field: string;
+
+  @ApiProperty({ example: 'must have at most 2 decimal places' })
+  message: string;
 }
 
 /** Swagger schema of ErrorBody (api-error.ts). */
 export class ErrorResponseView {
-  @ApiProperty({ example: 400 }) statusCode: number;
-  @ApiProperty({ example: 'Bad Request' }) error: string;
-  @ApiProperty({
-    example: 'VALIDATION_FAILED',
-    description:
-      'VALIDATION_FAILED, MALFORMED_JSON, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, ITEM_NOT_ELIGIBLE, NOT_FOUND, SERVICE_UNAVAILABLE, INTERNAL_ERROR',
-  })
-  code: string;
-  @ApiProperty({ example: 'Invalid request: item_cost' }) message: string;
-  @ApiPropertyOptional({ type: [FieldProblemView] }) details?: FieldProblemView[];
+  @ApiProperty({ type: 'integer', example: 400, description: 'The HTTP status, repeated.' })
+  statusCode: number;
+
+  @ApiProperty({ example: 'Bad Request', description: 'The HTTP reason phrase of the status.' })
+  error: string;
+
+  @ApiProperty({ enum: ERROR_CODES, enumName: 'ErrorCode', example: 'VALIDATION_FAILED', description: 'Stable, machine-readable.' })
+  code: ErrorCode;
+
+  @ApiProperty({ example: 'Invalid request: item_cost', description: 'For people; wording may change.' })
+  message: string;
+
+  @ApiPropertyOptional({ type: [FieldProblemView], description: 'One entry per offending field, when there is a field to name.' })
+  details?: FieldProblemView[];
 }

@@ -41,6 +41,8 @@ export interface AppConfig {
     stuckAfterMs: number;
   };
   shutdownDrainMs: number;
+  /** Origins allowed to call the API from a browser (CORS_ORIGINS); empty: CORS off. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -108,6 +110,31 @@ class EnvReader {
     }
   }
 
+  /**
+   * A comma-separated allow-list of exact origins (`https://shop.example.com`, `http://localhost:5173`).
+   * Absent or empty: none. `*` is refused: an allow-list is the point.
+   */
+  origins(name: string): string[] {
+    const raw = this.string(name);
+    if (raw === undefined) return [];
+    const origins: string[] = [];
+    for (const entry of raw.split(',').map((part) => part.trim())) {
+      let origin: string | undefined;
+      try {
+        const url = new URL(entry);
+        if (['http:', 'https:'].includes(url.protocol) && url.origin === entry) origin = url.origin;
+      } catch {
+        origin = undefined;
+      }
+      if (origin) origins.push(origin);
+      else
+        this.problems.push(
+          `${name} entries must be origins like https://shop.example.com (scheme, host, optional port; no path, no *) (got "${entry}")`,
+        );
+    }
+    return [...new Set(origins)];
+  }
+
   pattern(name: string, re: RegExp, rule: string): string | undefined {
     const raw = this.string(name);
     if (raw !== undefined && !re.test(raw)) {
@@ -151,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       stuckAfterMs: read.int('ARCHIVE_STUCK_AFTER_MS', 300000, 1000, 86400000),
     },
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
+    corsOrigins: read.origins('CORS_ORIGINS'),
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiCreatedResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiError } from '../common/api-error.js';
 import { ApiErrors } from '../common/api-docs.js';
@@ -20,20 +20,22 @@ const SEED_PAYLOAD = {
 const MAX_ID = 9_007_199_254_740_991;
 
 @ApiTags('warranties')
-@ApiHeader({ name: 'X-Request-Id', required: false, description: 'Echoed back; generated when absent.' })
 @Controller('api/warranties')
 export class WarrantiesController {
   constructor(private readonly warranties: WarrantiesService) {}
 
   @Post()
   @ApiOperation({
+    operationId: 'submitWarranty',
     summary: 'Submit an item; get (and keep) its protection plans',
-    description: 'Idempotent: re-sending the same payload changes nothing.',
+    description:
+      'Upserts the store and the item, and replaces the item’s plans with what the active pricing table offers (GET /api/pricing). ' +
+      'Idempotent: re-sending the same payload changes nothing and answers 200.',
   })
   @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: SEED_PAYLOAD } } })
   @ApiCreatedResponse({ type: WarrantiesView, description: 'At least one plan was created.' })
   @ApiOkResponse({ type: WarrantiesView, description: 'Plans already existed; they were updated or stayed as they were.' })
-  @ApiErrors(400, 413, 415, 422, 503)
+  @ApiErrors('400-body', 413, 415, 422, 503)
   async submit(
     @Body() dto: CreateWarrantyDto,
     @Req() request: RequestWithContext,
@@ -50,9 +52,13 @@ export class WarrantiesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List plans, filtered and paged by id (keyset cursor)' })
+  @ApiOperation({
+    operationId: 'listWarranties',
+    summary: 'List plans, filtered and paged by id (keyset cursor)',
+    description: 'Every filter is optional; given filters are ANDed. Without filters, all plans, one page at a time.',
+  })
   @ApiOkResponse({ type: WarrantyPageView })
-  @ApiErrors(400, 503)
+  @ApiErrors('400-query', 503)
   async list(@Query() query: ListWarrantiesQuery): Promise<WarrantyPageView> {
     const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && afterId === undefined) {
@@ -70,9 +76,14 @@ export class WarrantiesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One plan by id' })
+  @ApiOperation({ operationId: 'getWarranty', summary: 'One plan by id' })
+  @ApiParam({
+    name: 'id',
+    description: 'The plan’s `id`: a positive integer (at most 2^53 − 1).',
+    schema: { type: 'integer', format: 'int64', minimum: 1, maximum: MAX_ID },
+  })
   @ApiOkResponse({ type: WarrantyView })
-  @ApiErrors(400, 404, 503)
+  @ApiErrors('400-id', 404, 503)
   async findOne(@Param('id') id: string): Promise<WarrantyView> {
     if (!/^[1-9]\d{0,15}$/.test(id) || Number(id) > MAX_ID) {
       throw ApiError.validation([{ field: 'id', message: 'must be a positive integer' }]);

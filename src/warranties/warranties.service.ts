@@ -50,7 +50,11 @@ export class WarrantiesService {
   async submit(item: SubmittedItem, context: SubmissionContext): Promise<SubmissionResult> {
     const costCents = centsFromAmount(item.item_cost);
     const quote = this.pricing.quote(item.item_type, costCents);
-    if (quote.plans.length === 0) throw new ItemNotEligibleError(item.item_type, item.item_cost);
+    if (quote.plans.length === 0) {
+      throw new ItemNotEligibleError(
+        this.pricing.refusal(item.item_type, costCents) ?? { message: 'No protection plan is offered', details: [] },
+      );
+    }
     return this.sql.transaction(async () => {
       const storeId = await this.stores.ensure(item.store_uuid);
       const facts: ItemFacts = { sku: item.item_sku, type: item.item_type, title: item.item_title, costCents };

@@ -1,11 +1,10 @@
+import type { FieldProblem } from '../common/api-error.js';
 import { DomainError } from '../common/domain-error.js';
 
+/** The item gets no plan; `details` name the pricing rule that failed (unknown type, or cost out of range). */
 export class ItemNotEligibleError extends DomainError {
-  constructor(itemType: string, itemCost: number) {
-    super('not-eligible', 'ITEM_NOT_ELIGIBLE', `No protection plan is offered for item_type "${itemType}" at item_cost ${itemCost}`, [
-      { field: 'item_type', message: 'no plan for this type at this cost' },
-      { field: 'item_cost', message: 'no plan for this type at this cost' },
-    ]);
+  constructor(refusal: { message: string; details: FieldProblem[] }) {
+    super('not-eligible', 'ITEM_NOT_ELIGIBLE', refusal.message, refusal.details);
   }
 }
 

@@ -336,9 +336,8 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
     const jsonSchema = (responseOrBody: any): any => resolve(responseOrBody?.content?.['application/json']?.schema);
     const assertWarrantySchema = (schema: any): void => {
       assert.deepEqual(Object.keys(schema.properties).sort(), WARRANTY_KEYS);
-      for (const key of ['id', 'store_id', 'item_cost', 'warranty_price', 'warranty_duration_months']) {
-        assert.equal(schema.properties[key].type, 'number', key);
-      }
+      for (const key of ['id', 'store_id', 'warranty_duration_months']) assert.equal(schema.properties[key].type, 'integer', key);
+      for (const key of ['item_cost', 'warranty_price']) assert.equal(schema.properties[key].type, 'number', key);
       for (const key of ['store_uuid', 'item_sku', 'item_type', 'item_title', 'pricing_version', 'created_at', 'updated_at']) {
         assert.equal(schema.properties[key].type, 'string', key);
       }
@@ -450,15 +449,18 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
           assert.ok(response.description, `${status} described`);
           const schema = jsonSchema(response);
           assert.deepEqual(Object.keys(schema.properties).sort(), ['code', 'details', 'error', 'message', 'statusCode'], status);
-          const example = response.content['application/json'].example;
-          assert.equal(example?.statusCode, Number(status), `${status} example`);
-          assert.equal(typeof example.code, 'string');
+          const examples = Object.values<any>(response.content['application/json'].examples ?? {});
+          assert.ok(examples.length > 0, `${status} has examples`);
+          for (const { value } of examples) {
+            assert.equal(value.statusCode, Number(status), `${status} example`);
+            assert.equal(typeof value.code, 'string');
+          }
         }
       });
     }
 
     it('the documented 400 example is what the service really answers for that input', async () => {
-      const example = doc.paths['/api/warranties'].post.responses['400'].content['application/json'].example;
+      const example = doc.paths['/api/warranties'].post.responses['400'].content['application/json'].examples.fields.value;
       const fields = example.details.map((d: any) => d.field);
       assert.ok(fields.includes('item_cost'));
       const reply = await post(app.url, { ...SEED_PAYLOAD, item_cost: 1.234, color: 'red' });

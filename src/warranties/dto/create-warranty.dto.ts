@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsNumber, IsPositive, Max, ValidateBy } from 'class-validator';
+import { MONEY_DECIMALS } from '../../openapi/schema-extensions.js';
 import { RequiredText } from './field-rules.js';
 
 export const MAX_ITEM_COST = 1_000_000;
@@ -12,13 +13,16 @@ export const MAX_ITEM_COST = 1_000_000;
  */
 function ItemCost(): PropertyDecorator {
   return applyDecorators(
+    // No `multipleOf: 0.01` (float validators misread it): see MONEY_DECIMALS.
     ApiProperty({
       type: Number,
-      description: 'Price of the item: a JSON number (not a string), > 0, ≤ 1,000,000, at most 2 decimals.',
+      description:
+        'Price of the item in currency units: a JSON number (not a string), > 0, ≤ 1,000,000, with at most 2 decimal places ' +
+        '(19.99 yes, 19.999 no).',
       example: 150,
       minimum: 0.01,
       maximum: MAX_ITEM_COST,
-      multipleOf: 0.01,
+      ...MONEY_DECIMALS,
     }),
     IsDefined({ message: 'is required' }),
     IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a JSON number' }),

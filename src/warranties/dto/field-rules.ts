@@ -2,6 +2,8 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsOptional, IsString, Length, Matches, ValidateBy } from 'class-validator';
+import { ITEM_TYPE_VALUES, ITEM_TYPES } from '../../openapi/schema-extensions.js';
+import { ACTIVE_PRICING } from '../../pricing/pricing-rules.js';
 
 // One home for the field rules that POST bodies and GET filters share (SPEC: "same rules as the POST fields").
 
@@ -25,6 +27,8 @@ const WellFormed = ValidateBy({
 
 interface FieldRule {
   description: string;
+  /** Schema extensions published with the field. */
+  extensions?: object;
   example: string;
   minLength: number;
   maxLength: number;
@@ -44,8 +48,11 @@ const RULES = {
     normalise: trim,
   },
   item_type: {
-    description: 'Kind of product, as in the pricing table (e.g. furniture, electronics). Trimmed and lower-cased.',
+    description:
+      `Kind of product, one of the pricing table's types (GET /api/pricing; pricing ${ACTIVE_PRICING.version}: ` +
+      `${ITEM_TYPES.join(', ')}). Trimmed and lower-cased. Any other type is well-formed but gets 422 ITEM_NOT_ELIGIBLE.`,
     example: 'furniture',
+    extensions: ITEM_TYPE_VALUES,
     minLength: 1,
     maxLength: 64,
     pattern: /^[a-z0-9_-]+$/,
@@ -86,20 +93,29 @@ function validators(field: TextField): PropertyDecorator[] {
 }
 
 function schema(field: TextField) {
-  const { description, example, minLength, maxLength, pattern } = RULES[field];
-  return { type: String, description, example, minLength, maxLength, pattern: pattern.source };
+  const rule: FieldRule = RULES[field];
+  const { description, minLength, maxLength, pattern } = rule;
+  return { type: String, description, minLength, maxLength, pattern: pattern.source, ...rule.extensions };
 }
 
 /** A text field that must be present (POST body). */
 export function RequiredText(field: TextField): PropertyDecorator {
-  return applyDecorators(ApiProperty(schema(field)), IsDefined({ message: 'is required' }), ...validators(field));
+  return applyDecorators(
+    ApiProperty({ ...schema(field), example: RULES[field].example }),
+    IsDefined({ message: 'is required' }),
+    ...validators(field),
+  );
 }
 
-/** The same text field as an optional filter (GET query), under a possibly different name. */
+/**
+ * The same text field as an optional filter (GET query), under a possibly different name. No
+ * `example`: Swagger UI pre-fills "Try it out" inputs from a parameter's example, so every filter
+ * would be sent; the description gives one instead.
+ */
 export function OptionalText(field: TextField, description?: string): PropertyDecorator {
   const base = schema(field);
   return applyDecorators(
-    ApiPropertyOptional({ ...base, description: description ?? base.description }),
+    ApiPropertyOptional({ ...base, description: `${description ?? base.description} Example: \`${RULES[field].example}\`.` }),
     IsOptional(),
     ...validators(field),
   );

@@ -18,7 +18,7 @@ export class ListWarrantiesQuery {
   @OptionalText('store_uuid', 'Only plans of this store. An unknown store gives an empty list.')
   store_uuid?: string;
 
-  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Page size.' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Page size.' })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : value))
   @IsInt({ message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })

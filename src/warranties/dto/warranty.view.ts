@@ -2,19 +2,23 @@ import { HttpStatus } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { centsToAmount } from '../../common/money.js';
 import type { SubmissionResult, Warranty } from '../warranty.js';
+import { ITEM_TYPE_VALUES, MONEY_DECIMALS } from '../../openapi/schema-extensions.js';
+
+const MONEY = { type: Number, minimum: 0, ...MONEY_DECIMALS, description: 'JSON number with at most 2 decimal places.' };
 
 /** One protection plan on the wire (snake_case, money as JSON numbers with ≤ 2 decimals). */
 export class WarrantyView {
-  @ApiProperty({ example: 42 }) id: number;
-  @ApiProperty({ example: 1 }) store_id: number;
+  @ApiProperty({ type: 'integer', format: 'int64', example: 42 }) id: number;
+  @ApiProperty({ type: 'integer', format: 'int64', example: 1 }) store_id: number;
   @ApiProperty({ example: 'b21ad0676f26439' }) store_uuid: string;
   @ApiProperty({ example: '986kjeo8fy9qhu' }) item_sku: string;
-  @ApiProperty({ example: 'furniture' }) item_type: string;
+  @ApiProperty({ example: 'furniture', ...ITEM_TYPE_VALUES }) item_type: string;
   @ApiProperty({ example: "Amy's Sectional Sofa" }) item_title: string;
-  @ApiProperty({ example: 150, type: Number }) item_cost: number;
-  @ApiProperty({ example: 20, type: Number }) warranty_price: number;
-  @ApiProperty({ example: 12 }) warranty_duration_months: number;
-  @ApiProperty({ example: '2026-11-01' }) pricing_version: string;
+  @ApiProperty({ ...MONEY, example: 150 }) item_cost: number;
+  @ApiProperty({ ...MONEY, example: 20 }) warranty_price: number;
+  @ApiProperty({ type: 'integer', example: 12 }) warranty_duration_months: number;
+  @ApiProperty({ example: '2026-11-01', description: 'Version of the pricing table that priced this plan.' })
+  pricing_version: string;
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z', format: 'date-time' }) created_at: string;
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z', format: 'date-time' }) updated_at: string;
 }

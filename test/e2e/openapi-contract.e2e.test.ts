@@ -1,0 +1,318 @@
+/**
+ * The published OpenAPI document as a client generator and a spec-driven validator read it
+ * (issue 9, items 1–5 and 12–13): Ajv against valid and invalid amounts and against real answers,
+ * integer types, error codes, item types from the pricing table, no pre-filled GET filters,
+ * operationIds, headers, GET /api/pricing, GET /, security headers and CORS.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Ajv, type ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import { assertError } from '../support/api-assertions.js';
+import { post, send } from '../support/http-client.js';
+import { openApiDocumentWithoutDatabase } from '../support/dump-openapi.js';
+import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
+import { ERROR_CODES } from '../../src/common/error-response.view.js';
+import { ACTIVE_PRICING } from '../../src/pricing/pricing-rules.js';
+import { pricingTableView } from '../../src/pricing/pricing-table.view.js';
+
+const VALID_COSTS = [1234.56, 4999.99, 19.99, 0.01, 1000000, 150, 0.1, 0.29, 1.15, 8.2, 99999.99, 999999.99];
+const INVALID_COSTS: unknown[] = [0, -1, -0.01, 1000000.01, 2e6, '19.99', null, true];
+const PATH_ID = { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
+const OPERATION_IDS = {
+  'GET /': 'getServiceIndex',
+  'POST /api/warranties': 'submitWarranty',
+  'GET /api/warranties': 'listWarranties',
+  'GET /api/warranties/{id}': 'getWarranty',
+  'GET /api/pricing': 'getPricing',
+  'GET /health/live': 'getLiveness',
+  'GET /health/ready': 'getReadiness',
+  'GET /metrics': 'getMetrics',
+};
+
+const operations = (doc: any): [string, any][] =>
+  Object.entries<any>(doc.paths).flatMap(([path, item]) =>
+    Object.entries<any>(item).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as [string, any]),
+  );
+
+/**
+ * Ajv (draft-07, strict) over the document's schemas, as a spec-driven validator would: OpenAPI's
+ * `example` and our `x-` extensions are declared as annotation keywords, `nullable` is Ajv's own.
+ */
+function schemaValidator(doc: any): (ref: string) => ValidateFunction {
+  const ajv = new Ajv({ strict: true, allErrors: true });
+  ajvFormats.default(ajv); // CommonJS module: its function is also its `default`
+  ajv.addVocabulary(['example', 'x-decimal-places', 'x-extensible-enum']);
+  for (const [name, schema] of Object.entries<any>(doc.components.schemas)) {
+    ajv.addSchema(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', '')), name);
+  }
+  return (ref) => ajv.getSchema(ref.replace('#/components/schemas/', ''))!;
+}
+
+describe('the published OpenAPI document (/docs-json) and what clients see', () => {
+  let app: TestApp;
+  let doc: any;
+  let validator: (ref: string) => ValidateFunction;
+
+  before(async () => {
+    app = await startApp(serviceEnv(await createDatabase()));
+    const reply = await send(app.url, '/docs-json');
+    assert.equal(reply.status, 200);
+    doc = reply.body;
+    validator = schemaValidator(doc);
+  });
+  after(() => app?.close());
+
+  it('is the document npm run lint:openapi lints (built without a database)', async () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(await openApiDocumentWithoutDatabase())), doc);
+  });
+
+  describe('1. item_cost: "at most two decimals" without a float-unsafe multipleOf', () => {
+    it('no schema anywhere uses multipleOf; money fields carry x-decimal-places: 2 instead', () => {
+      assert.ok(!JSON.stringify(doc).includes('multipleOf'));
+      const cost = doc.components.schemas.CreateWarrantyDto.properties.item_cost;
+      assert.equal(cost['x-decimal-places'], 2);
+      assert.match(cost.description, /at most 2 decimal places/);
+    });
+
+    it('Ajv accepts every valid cost, with the rest of the seed payload', () => {
+      const validate = validator('CreateWarrantyDto');
+      for (const item_cost of VALID_COSTS) {
+        assert.ok(validate({ ...SEED_PAYLOAD, item_cost }), `${item_cost}: ${JSON.stringify(validate.errors)}`);
+      }
+    });
+
+    it('Ajv rejects costs out of range or not numbers', () => {
+      const validate = validator('CreateWarrantyDto');
+      for (const item_cost of INVALID_COSTS) assert.equal(validate({ ...SEED_PAYLOAD, item_cost }), false, JSON.stringify(item_cost));
+    });
+
+    it('the service agrees on the valid costs (none gets a 400), and rejects 3 decimals, which the document states in words only', async () => {
+      for (const item_cost of VALID_COSTS) {
+        const reply = await post(app.url, { ...SEED_PAYLOAD, item_sku: `cost-${item_cost}`, item_cost });
+        assert.notEqual(reply.status, 400, `${item_cost}: ${reply.text}`);
+      }
+      assertError(await post(app.url, { ...SEED_PAYLOAD, item_cost: 19.999 }), 400, 'VALIDATION_FAILED', ['item_cost']);
+    });
+  });
+
+  describe('2. integers are integers; every error code is listed', () => {
+    it('ids, durations, statusCode and limit are integer; the path id is an int64 integer', () => {
+      const warranty = doc.components.schemas.WarrantyView.properties;
+      for (const key of ['id', 'store_id']) assert.deepEqual([warranty[key].type, warranty[key].format], ['integer', 'int64'], key);
+      assert.equal(warranty.warranty_duration_months.type, 'integer');
+      assert.equal(doc.components.schemas.ErrorResponseView.properties.statusCode.type, 'integer');
+      assert.equal(doc.components.schemas.PlanRuleView.properties.duration_months.type, 'integer');
+      const limit = doc.paths['/api/warranties'].get.parameters.find((p: any) => p.name === 'limit');
+      assert.equal(limit.schema.type, 'integer');
+      const id = doc.paths['/api/warranties/{id}'].get.parameters.find((p: any) => p.name === 'id');
+      assert.deepEqual({ in: id.in, required: id.required, schema: id.schema }, { in: 'path', required: true, schema: PATH_ID });
+    });
+
+    it('code is an enum of every code the service sends', () => {
+      const code = doc.components.schemas.ErrorResponseView.properties.code;
+      const ref = code.$ref ?? code.allOf?.[0]?.$ref;
+      const values = code.enum ?? doc.components.schemas[ref.split('/').pop()].enum;
+      assert.deepEqual([...values].sort(), [...ERROR_CODES].sort());
+    });
+  });
+
+  describe('3. pricing: GET /api/pricing, item types from the same table, which rule a 422 broke', () => {
+    it('GET /api/pricing answers the active table; Ajv accepts it against the documented schema', async () => {
+      const reply = await send(app.url, '/api/pricing');
+      assert.equal(reply.status, 200);
+      assert.deepEqual(reply.body, pricingTableView(ACTIVE_PRICING));
+      const furniture = reply.body.item_types.find((t: any) => t.item_type === 'furniture');
+      assert.deepEqual(furniture, {
+        item_type: 'furniture',
+        min_cost: 50,
+        max_cost: 10000,
+        plans: [
+          { duration_months: 12, base: 5, rate: 0.1 },
+          { duration_months: 24, base: 6, rate: 0.14 },
+        ],
+      });
+      const schema = doc.paths['/api/pricing'].get.responses['200'].content['application/json'].schema.$ref;
+      const validate = validator(schema);
+      assert.ok(validate(reply.body), JSON.stringify(validate.errors));
+    });
+
+    it('item_type is documented with the pricing table’s types as an open list (x-extensible-enum, no enum)', async () => {
+      const types = (await send(app.url, '/api/pricing')).body.item_types.map((t: any) => t.item_type);
+      const body = doc.components.schemas.CreateWarrantyDto.properties.item_type;
+      const filter = doc.paths['/api/warranties'].get.parameters.find((p: any) => p.name === 'item_type');
+      for (const schema of [body, filter.schema, doc.components.schemas.WarrantyView.properties.item_type]) {
+        assert.deepEqual(schema['x-extensible-enum'], types);
+        assert.equal(schema.enum, undefined, 'an enum would make validators and generated clients refuse new types');
+      }
+      for (const type of types) assert.ok(body.description.includes(type), type);
+    });
+
+    it('an unknown type is still well-formed: Ajv accepts it and the service answers 422, not 400', async () => {
+      const payload = { ...SEED_PAYLOAD, item_type: 'spaceships' };
+      assert.ok(validator('CreateWarrantyDto')(payload));
+      assertError(await post(app.url, payload), 422, 'ITEM_NOT_ELIGIBLE');
+    });
+
+    it('the 422 examples name the rule: item_type listing the accepted types, item_cost giving the range', () => {
+      const examples = doc.paths['/api/warranties'].post.responses['422'].content['application/json'].examples;
+      assert.deepEqual(examples.unknownType.value.details, [
+        { field: 'item_type', message: `is not a priced item type; accepted: ${Object.keys(ACTIVE_PRICING.itemTypes).sort().join(', ')}` },
+      ]);
+      assert.deepEqual(examples.costOutOfRange.value.details, [
+        { field: 'item_cost', message: 'must be from 50 to 10000 for item_type "furniture"' },
+      ]);
+    });
+  });
+
+  describe('4. Swagger UI does not pre-fill GET filters', () => {
+    it('query and path parameters carry no example (parameter or schema), only a description', () => {
+      for (const [name, operation] of operations(doc)) {
+        for (const parameter of operation.parameters ?? []) {
+          if (parameter.$ref) continue;
+          assert.equal(parameter.example, undefined, `${name} ${parameter.name}`);
+          assert.equal(parameter.examples, undefined, `${name} ${parameter.name}`);
+          assert.equal(parameter.schema?.example, undefined, `${name} ${parameter.name}`);
+        }
+      }
+      for (const name of ['sku', 'item_type', 'store_uuid']) {
+        const parameter = doc.paths['/api/warranties'].get.parameters.find((p: any) => p.name === name);
+        assert.match(parameter.description, /Example: `[^`]+`/, name);
+        assert.equal(parameter.schema.default, undefined, name);
+      }
+    });
+  });
+
+  describe('5. what a client generator needs', () => {
+    it('every operation has the intended operationId, tags that are described, a 500 and X-Request-Id', () => {
+      const found = Object.fromEntries(operations(doc).map(([name, operation]) => [name, operation.operationId]));
+      assert.deepEqual(found, OPERATION_IDS);
+      const described = new Map(doc.tags.map((tag: any) => [tag.name, tag.description]));
+      for (const [name, operation] of operations(doc)) {
+        for (const tag of operation.tags) assert.ok(described.get(tag), `${name}: tag ${tag} has a description`);
+        assert.ok(operation.responses['500'], `${name} documents 500`);
+        assert.ok(
+          operation.parameters.some((p: any) => p.$ref === '#/components/parameters/RequestId'),
+          `${name} takes X-Request-Id`,
+        );
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          const headers = response.$ref ? doc.components.responses[response.$ref.split('/').pop()].headers : response.headers;
+          assert.ok(headers?.['X-Request-Id'], `${name} ${status} documents X-Request-Id`);
+        }
+      }
+      assert.deepEqual(doc.servers, [{ url: '/', description: 'The instance serving this document' }]);
+    });
+
+    it('503 documents Retry-After where the service sends it; /health/live documents no 503', () => {
+      for (const name of ['POST /api/warranties', 'GET /api/warranties', 'GET /api/warranties/{id}']) {
+        const [method, path] = name.split(' ');
+        assert.ok(doc.paths[path][method.toLowerCase()].responses['503'].headers['Retry-After'], name);
+      }
+      assert.equal(doc.paths['/health/live'].get.responses['503'], undefined);
+    });
+
+    it('operations that take input document 400; GET error examples name no POST body field', () => {
+      const bodyFields = Object.keys(doc.components.schemas.CreateWarrantyDto.properties);
+      for (const [name, operation] of operations(doc)) {
+        if ((operation.parameters ?? []).some((p: any) => !p.$ref) || operation.requestBody) {
+          assert.ok(operation.responses['400'], `${name} documents 400`);
+        }
+        if (!name.startsWith('GET ')) continue;
+        for (const response of Object.values<any>(operation.responses)) {
+          for (const example of Object.values<any>(response.content?.['application/json']?.examples ?? {})) {
+            for (const detail of example.value.details ?? []) assert.ok(!bodyFields.includes(detail.field), `${name}: ${detail.field}`);
+          }
+        }
+      }
+    });
+
+    it('real answers match their documented schemas (Ajv): POST 201/200/400/422, GET list, by id, 400, 404', async () => {
+      const check = async (label: string, operation: any, reply: { status: number; body: unknown }) => {
+        const response = operation.responses[String(reply.status)];
+        assert.ok(response, `${label}: status ${reply.status} is documented`);
+        const ref = response.content['application/json'].schema.$ref;
+        const validate = validator(ref);
+        assert.ok(validate(reply.body), `${label}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(reply.body)}`);
+      };
+      const postOp = doc.paths['/api/warranties'].post;
+      const payload = { ...SEED_PAYLOAD, item_sku: 'schema-check' };
+      const created = await post(app.url, payload);
+      await check('POST new', postOp, created);
+      assert.equal(created.status, 201);
+      await check('POST again', postOp, await post(app.url, payload));
+      await check('POST invalid', postOp, await post(app.url, { ...payload, item_cost: 'x', color: 1 }));
+      await check('POST ineligible', postOp, await post(app.url, { ...payload, item_cost: 10 }));
+      await check('POST bad JSON', postOp, await post(app.url, '{"a":'));
+      const listOp = doc.paths['/api/warranties'].get;
+      await check('GET list', listOp, await send(app.url, '/api/warranties?limit=1'));
+      await check('GET list 400', listOp, await send(app.url, '/api/warranties?limit=0&cursor=nope'));
+      const byId = doc.paths['/api/warranties/{id}'].get;
+      await check('GET id', byId, await send(app.url, `/api/warranties/${created.body.warranties[0].id}`));
+      await check('GET id 404', byId, await send(app.url, '/api/warranties/999999999'));
+      await check('GET id 400', byId, await send(app.url, '/api/warranties/abc'));
+      await check('GET /', doc.paths['/'].get, await send(app.url, '/'));
+    });
+  });
+
+  describe('12–13. GET /, security headers, CORS', () => {
+    it('GET / points at the docs and readiness', async () => {
+      const reply = await send(app.url, '/');
+      assert.equal(reply.status, 200);
+      assert.deepEqual(reply.body, {
+        service: 'warranty-service',
+        docs: '/docs',
+        openapi: '/docs-json',
+        health: '/health/ready',
+        pricing: '/api/pricing',
+      });
+    });
+
+    it('helmet headers on API and docs answers; the CSP lets Swagger UI run (no inline scripts needed)', async () => {
+      for (const path of ['/api/pricing', '/docs', '/does-not-exist']) {
+        const reply = await send(app.url, path);
+        assert.equal(reply.headers.get('x-content-type-options'), 'nosniff', path);
+        assert.equal(reply.headers.get('x-frame-options'), 'SAMEORIGIN', path);
+        assert.ok(reply.headers.get('x-request-id'), path);
+        const csp = reply.headers.get('content-security-policy') ?? '';
+        assert.match(csp, /script-src 'self'(;|$)/, path);
+        assert.doesNotMatch(csp, /upgrade-insecure-requests/, path);
+      }
+    });
+
+    it('CORS is off by default: no Access-Control-* headers, a preflight is not answered as CORS', async () => {
+      const origin = 'https://shop.example.com';
+      const simple = await send(app.url, '/api/pricing', { headers: { origin } });
+      assert.equal(simple.headers.get('access-control-allow-origin'), null);
+      const preflight = await send(app.url, '/api/warranties', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    });
+  });
+});
+
+describe('CORS_ORIGINS allow-list', () => {
+  let app: TestApp;
+  const allowed = 'https://shop.example.com';
+
+  before(async () => {
+    app = await startApp(serviceEnv(await createDatabase(), undefined, { CORS_ORIGINS: `${allowed}, http://localhost:5173` }));
+  });
+  after(() => app?.close());
+
+  it('an allowed origin gets CORS headers (preflight too, with X-Request-Id exposed); another origin gets none', async () => {
+    const preflight = await send(app.url, '/api/warranties', {
+      method: 'OPTIONS',
+      headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), allowed);
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+    const simple = await send(app.url, '/api/pricing', { headers: { origin: allowed } });
+    assert.equal(simple.headers.get('access-control-allow-origin'), allowed);
+    assert.match(simple.headers.get('access-control-expose-headers') ?? '', /X-Request-Id/);
+    const other = await send(app.url, '/api/pricing', { headers: { origin: 'https://evil.example.net' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * `npm run lint:openapi` (and tests): the OpenAPI document exactly as /docs-json serves it, built
+ * from the application module without a database — MikroORM is replaced by an inert stand-in, which
+ * is enough because building the document only reads controller metadata.
+ *
+ *   node dist/test/support/dump-openapi.js [out.json]     (stdout without an argument)
+ */
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module.js';
+import { appConfig, loadConfig } from '../../src/config/app-config.js';
+import { buildOpenApiDocument } from '../../src/openapi/openapi-document.js';
+
+export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
+  const config = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1:1/none', LOG_LEVEL: 'fatal', WEB_CONCURRENCY: '1' });
+  // Just enough of an ORM for the modules to be wired: nothing here ever queries.
+  const em = { getRepository: () => ({}), getConnection: () => ({ getNativeClient: async () => ({}) }) };
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(appConfig.KEY)
+    .useValue(config)
+    .overrideProvider(MikroORM)
+    .useValue({ em, close: async () => undefined })
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  try {
+    return buildOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const json = `${JSON.stringify(await openApiDocumentWithoutDatabase(), null, 2)}\n`;
+  if (process.argv[2]) writeFileSync(process.argv[2], json);
+  else process.stdout.write(json);
+}
