@@ -219,7 +219,7 @@ function planVariant(options: BenchOptions, variant: Variant, databaseUrl: strin
     ...variant.env,
     ...(options.profile ? { WEB_CONCURRENCY: '1' } : {}),
   };
-  // The service runs in its default configuration (workers = CPUs, its own DB_POOL_SIZE) unless told
+  // The service runs in its default configuration (WEB_CONCURRENCY, its own DB_POOL_SIZE) unless told
   // otherwise; its own config parser decides both, exactly as it will at start-up.
   if (options.poolSize !== undefined) env.DB_POOL_SIZE ??= String(options.poolSize);
   const config = loadConfig(env);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { ArchiveRecordRepository } from './archive-record.repository.js';
+import { ArchiveRecordRepository, type Backlog } from './archive-record.repository.js';
 
 @Injectable()
 export class ArchiveMetrics {
@@ -14,29 +14,28 @@ export class ArchiveMetrics {
       help: 'Failed archive uploads (each is retried)',
       registers: [registry],
     });
-    // Backlog figures come from the outbox table itself, so every instance reports the shared truth.
+    // Backlog figures come from the outbox table itself, read at scrape time (each gauge reads for
+    // itself, so neither shows the previous scrape's value), so every instance reports the shared truth.
     // Every worker reads the same table: across a cluster these take the max, not the sum.
-    const pending = new Gauge({
-      name: 'archive_backlog_records',
-      help: 'Archive records not yet uploaded',
-      registers: [registry],
-      aggregator: 'max',
-    });
-    const oldest = new Gauge({
-      name: 'archive_oldest_pending_age_seconds',
-      help: 'Age of the oldest record not yet uploaded (0 when none)',
-      registers: [registry],
-      aggregator: 'max',
-      async collect() {
-        try {
-          const backlog = await records.backlog();
-          pending.set(backlog.pending);
-          this.set(backlog.oldestPendingAgeSeconds);
-        } catch {
-          // Database down: keep the last values rather than failing the whole scrape.
-        }
-      },
-    });
-    void oldest;
+    const gaugeOfBacklog = (name: string, help: string, value: (backlog: Backlog) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        aggregator: 'max',
+        async collect() {
+          try {
+            this.set(value(await records.backlog()));
+          } catch {
+            // Database down: keep the last value rather than failing the whole scrape.
+          }
+        },
+      });
+    gaugeOfBacklog('archive_backlog_records', 'Archive records not yet uploaded', (backlog) => backlog.pending);
+    gaugeOfBacklog(
+      'archive_oldest_pending_age_seconds',
+      'Age of the oldest record not yet uploaded (0 when none)',
+      (backlog) => backlog.oldestPendingAgeSeconds,
+    );
   }
 }

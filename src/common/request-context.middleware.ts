@@ -5,6 +5,29 @@ import { REQUEST_ID_HEADER, requestIdFrom, type RequestWithContext } from './req
 
 const QUIET_PATHS = /^\/(health\/|metrics)/;
 
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+  match(path: string): unknown;
+}
+
+/**
+ * The route template a request belongs to. Express knows it (`request.route`) only when a route
+ * handler ran; a request refused before that — a body the JSON parser rejected (400/413/415) — is
+ * looked up in the router's own table, so it is still counted under its route. Routes with a
+ * wildcard (middleware mounts) never name one; unknown paths stay "unmatched" (bounded cardinality).
+ */
+function routeTemplate(request: RequestWithContext): string {
+  const matched = (request.route as { path?: string } | undefined)?.path;
+  if (matched && !matched.includes('*')) return `${request.baseUrl}${matched}`;
+  const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
+  const method = request.method.toLowerCase();
+  const layer = stack.find((candidate) => {
+    const route = candidate.route;
+    return route && !route.path.includes('*') && (route.methods[method] || route.methods._all) && candidate.match(request.path);
+  });
+  return layer?.route?.path ?? 'unmatched';
+}
+
 /** Gives every request an id (echoed in X-Request-Id), then logs and measures it when it finishes. */
 export class RequestContextMiddleware implements NestMiddleware {
   private readonly logger = new Logger('HTTP');
@@ -18,10 +41,7 @@ export class RequestContextMiddleware implements NestMiddleware {
     response.setHeader('X-Request-Id', request.requestId);
     response.once('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      const route = (request.route as { path?: string } | undefined)?.path;
-      // Requests no controller matched (404s, bodies refused by middleware) share one label.
-      const routeLabel = route && !route.includes('*') ? `${request.baseUrl}${route}` : 'unmatched';
-      this.metrics.observe(request.method, routeLabel, response.statusCode, seconds);
+      this.metrics.observe(request.method, routeTemplate(request), response.statusCode, seconds);
       const entry = {
         message: 'request',
         request_id: request.requestId,

@@ -1,5 +1,4 @@
 import { registerAs } from '@nestjs/config';
-import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -151,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config: AppConfig = {
     port: read.int('PORT', 3000, 0, 65535),
     host: read.string('HOST') ?? '0.0.0.0',
-    workers: read.int('WEB_CONCURRENCY', cpus().length, 1, 64),
+    workers: read.int('WEB_CONCURRENCY', 1, 1, 64),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     dataDir,
     database: {

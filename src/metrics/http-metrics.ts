@@ -4,7 +4,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 @Injectable()
 export class HttpMetrics {
   private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly duration: Histogram<'method' | 'route'>;
+  private readonly duration: Histogram<'method' | 'route' | 'status'>;
 
   constructor(registry: Registry) {
     this.requests = new Counter({
@@ -15,8 +15,8 @@ export class HttpMetrics {
     });
     this.duration = new Histogram({
       name: 'http_request_duration_seconds',
-      help: 'HTTP request latency, by route template',
-      labelNames: ['method', 'route'],
+      help: 'HTTP request latency, by route template and status',
+      labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
@@ -24,7 +24,8 @@ export class HttpMetrics {
 
   /** `route` is the matched route template (bounded label cardinality), or "unmatched". */
   observe(method: string, route: string, status: number, seconds: number): void {
-    this.requests.inc({ method, route, status: String(status) });
-    this.duration.observe({ method, route }, seconds);
+    const labels = { method, route, status: String(status) };
+    this.requests.inc(labels);
+    this.duration.observe(labels, seconds);
   }
 }

@@ -99,9 +99,9 @@ async function closeWithin(app: TestApp | undefined, ms = 10_000): Promise<void>
 /** Prometheus text → value of the sample with exactly these labels (0 when absent). */
 function sample(metrics: string, name: string, labels: Record<string, string>): number {
   for (const line of metrics.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)\{([^}]*)\} (\S+)$/.exec(line);
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...match[2].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     const wanted = Object.entries(labels);
     if (wanted.length === Object.keys(found).length && wanted.every(([key, value]) => found[key] === value)) return Number(match[3]);
   }
@@ -310,10 +310,48 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       assert.equal(sample(after, 'http_requests_total', labels201), sample(before, 'http_requests_total', labels201) + 1);
       assert.equal(sample(after, 'http_requests_total', labels422), sample(before, 'http_requests_total', labels422) + 1);
       assert.equal(sample(after, 'http_requests_total', labelsById), sample(before, 'http_requests_total', labelsById) + 1);
-      assert.ok(
-        sample(after, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/warranties' }) >=
-          sample(before, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/warranties' }) + 2,
+      // The latency histogram carries the status too (issue 9, item 9).
+      for (const labels of [labels201, labels422, labelsById]) {
+        assert.equal(
+          sample(after, 'http_request_duration_seconds_count', labels),
+          sample(before, 'http_request_duration_seconds_count', labels) + 1,
+          JSON.stringify(labels),
+        );
+      }
+    });
+
+    it('bodies refused before the controller (bad JSON, 413, 415) count under their route, not "unmatched"', async () => {
+      const labels = (status: string) => ({ method: 'POST', route: '/api/warranties', status });
+      const before = await scrape();
+      assert.equal((await post(app.url, '{"store_uuid":')).status, 400);
+      assert.equal((await post(app.url, JSON.stringify({ ...SEED_PAYLOAD, item_title: 'x'.repeat(20_000) }))).status, 413);
+      assert.equal((await post(app.url, 'a=b', { 'content-type': 'application/x-www-form-urlencoded' })).status, 415);
+      const after = await scrape();
+      for (const status of ['400', '413', '415']) {
+        assert.equal(
+          sample(after, 'http_requests_total', labels(status)),
+          sample(before, 'http_requests_total', labels(status)) + 1,
+          status,
+        );
+      }
+    });
+
+    it('archive_backlog_records is read at scrape time, not one scrape behind', async () => {
+      const pendingNow = async () =>
+        (await sql.query(`SELECT count(*)::int AS n FROM archive_record WHERE archived_at IS NULL`)).rows[0].n as number;
+      await scrape();
+      await sql.query(
+        `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
+         SELECT gen_random_uuid(), 'warranties/test/scrape-' || g || '.json', '{}'::jsonb, 1, now() + interval '1 hour'
+         FROM generate_series(1, 3) g`,
       );
+      try {
+        const expected = await pendingNow();
+        assert.equal(sample(await scrape(), 'archive_backlog_records', {}), expected, 'the first scrape after the change shows it');
+      } finally {
+        await sql.query(`DELETE FROM archive_record WHERE object_key LIKE 'warranties/test/scrape-%'`);
+      }
+      assert.equal(sample(await scrape(), 'archive_backlog_records', {}), await pendingNow());
     });
 
     it('unknown paths and ids never become label values (bounded cardinality)', async () => {

@@ -1,6 +1,5 @@
 /** Configuration: environment variables only, validated at start-up, every bad value reported at once by name. */
 import assert from 'node:assert/strict';
-import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/app-config.js';
@@ -23,7 +22,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 3000);
     assert.equal(config.host, '0.0.0.0');
-    assert.equal(config.workers, cpus().length);
+    assert.equal(config.workers, 1, 'one process by default (cluster mode when asked)');
     assert.equal(config.logLevel, 'log');
     assert.equal(config.dataDir, resolve('.data'));
     assert.deepEqual(config.database, {
