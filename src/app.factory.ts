@@ -3,17 +3,18 @@ import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './common/http-security.js';
-import { JsonLogger } from './common/logger.js';
 import { RequestContextMiddleware } from './common/request-context.middleware.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 
 /** How the application is created, by main.ts (NestFactory) and by the tests (a Nest testing module) alike. */
-export function appOptions(config: AppConfig): NestApplicationOptions {
-  return { bodyParser: false, logger: new JsonLogger(config.logLevel) };
+export function appOptions(): NestApplicationOptions {
+  // Logs are held until the pino logger (LoggerModule) takes over in configureApp.
+  return { bodyParser: false, bufferLogs: true };
 }
 
 /**
@@ -21,6 +22,7 @@ export function appOptions(config: AppConfig): NestApplicationOptions {
  * middleware, security headers and CORS, Swagger. The OpenAPI dump (no database) uses it too.
  */
 export function configureApp(app: NestExpressApplication, config: Pick<AppConfig, 'corsOrigins'>): NestExpressApplication {
+  app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);
   // First in line for every request (Swagger's routes, CORS preflights and unmatched paths included): request id, access log, metrics.
@@ -33,5 +35,5 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
 
 /** The whole application; its configuration comes from the environment (DATABASE_URL resolved by main.ts). */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  return configureApp(await NestFactory.create<NestExpressApplication>(AppModule, appOptions(config)), config);
+  return configureApp(await NestFactory.create<NestExpressApplication>(AppModule, appOptions()), config);
 }

@@ -2,11 +2,13 @@ import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from 
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { LoggerModule } from 'nestjs-pino';
 import { ArchiveModule } from './archive/archive.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { JsonBodyMiddleware } from './common/json-body.middleware.js';
+import { loggerParams } from './common/logging.js';
 import { RequestValidationPipe } from './common/validation.pipe.js';
-import { appConfig } from './config/app-config.js';
+import { appConfig, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -17,6 +19,7 @@ import { WarrantiesModule } from './warranties/warranties.module.js';
   imports: [
     // Reads `.env` (if any) into the environment, then the validated configuration (appConfig).
     ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig] }),
+    LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: (config: AppConfig) => loggerParams(config.logLevel) }),
     EventEmitterModule.forRoot({ wildcard: false }),
     MetricsModule,
     DatabaseModule,

@@ -5,19 +5,26 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { createApp } from './app.factory.js';
-import { ConfigError, LOG_LEVELS, loadConfig, type AppConfig } from './config/app-config.js';
+import { ConfigError, loadConfig, logLevelFrom, type AppConfig } from './config/app-config.js';
 import { trackForShutdown } from './common/http-shutdown.js';
-import { JsonLogger } from './common/logger.js';
+import { createLogger } from './common/logging.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
 
 // Made before the configuration is read, so that configuration errors are logged too.
-const logger = new JsonLogger(LOG_LEVELS.find((level) => level === process.env.LOG_LEVEL?.trim()) ?? 'log');
-logger.setContext('Main');
+const logger = createLogger(logLevelFrom(process.env.LOG_LEVEL) ?? 'info').child({ context: 'Main' });
 
 function log(level: 'log' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  logger[level]({ message, ...fields });
+  if (level === 'log') logger.info(fields, message);
+  else logger.error(fields, message);
+}
+
+/** Where a newcomer finds the API and its docs, printed once the port is actually listening. */
+function addresses(config: AppConfig): { api: string; docs: string } {
+  const host = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const base = `http://${host}:${config.port}`;
+  return { api: `${base}/api/warranties`, docs: `${base}/docs` };
 }
 
 /** Serves until SIGTERM/SIGINT: stop accepting, finish in-flight requests, drain the archive, close the pool. */
@@ -68,7 +75,7 @@ async function runPrimary(config: AppConfig): Promise<void> {
 
   if (config.workers === 1) {
     const stop = await serve(resolved);
-    log('log', 'listening', { port: config.port, workers: 1 });
+    log('log', 'listening', { port: config.port, workers: 1, ...addresses(config) });
     onSignal(async () => {
       await stop();
       await embedded?.stop();
@@ -93,10 +100,12 @@ async function runPrimary(config: AppConfig): Promise<void> {
     fork();
   });
   const listening = new Set<number>();
-  cluster.on('listening', (worker) => listening.add(worker.id));
+  cluster.on('listening', (worker) => {
+    listening.add(worker.id);
+    if (listening.size === config.workers) log('log', 'listening', { port: config.port, workers: config.workers, ...addresses(config) });
+  });
   serveClusterMetrics();
   for (let i = 0; i < config.workers; i++) fork();
-  log('log', 'started HTTP workers', { port: config.port, workers: config.workers });
   onSignal(async (signal) => {
     stopping = true;
     const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);

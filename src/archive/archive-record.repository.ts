@@ -3,6 +3,8 @@ import { EntityManager, type InferKyselyDB } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { appConfig, type AppConfig } from '../config/app-config.js';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { DatabaseOutage } from '../database/database-outage.js';
 import { Sql } from '../database/sql.js';
 import { archiveKey } from './archive-key.js';
 import type { ArchiveRecordSchema } from './archive-record.entity.js';
@@ -45,6 +47,7 @@ export class ArchiveRecordRepository {
   constructor(
     private readonly sql: Sql,
     private readonly em: EntityManager,
+    private readonly outage: DatabaseOutage,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
@@ -173,6 +176,7 @@ export class ArchiveRecordRepository {
   }
 
   private onMarkFailure(count: number, error: unknown): void {
+    if (isDatabaseUnavailable(error)) return this.outage.failed(error);
     this.logger.warn({
       message: 'could not mark uploaded archive records; they will be uploaded again after their lease',
       count,

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { appConfig, type AppConfig } from '../config/app-config.js';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { DatabaseOutage } from '../database/database-outage.js';
 import { ArchiveRecordRepository } from './archive-record.repository.js';
 import { ArchiveTarget } from './archive-target.js';
 import { ArchiveUploader } from './archive-uploader.js';
@@ -22,6 +24,7 @@ export class ArchiveSweeper implements OnApplicationBootstrap, BeforeApplication
     private readonly records: ArchiveRecordRepository,
     private readonly uploader: ArchiveUploader,
     private readonly target: ArchiveTarget,
+    private readonly outage: DatabaseOutage,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
@@ -59,9 +62,14 @@ export class ArchiveSweeper implements OnApplicationBootstrap, BeforeApplication
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.sweepOnce()
-        .then((claimed) => this.schedule(claimed >= this.config.archive.batchSize ? 0 : this.config.archive.sweepIntervalMs))
+        .then((claimed) => {
+          this.outage.recovered();
+          this.schedule(claimed >= this.config.archive.batchSize ? 0 : this.config.archive.sweepIntervalMs);
+        })
         .catch((error: unknown) => {
-          this.logger.warn({ message: 'archive sweep failed', error: error instanceof Error ? error.message : String(error) });
+          // A database outage is logged once (DatabaseOutage), not every sweep interval.
+          if (isDatabaseUnavailable(error)) this.outage.failed(error);
+          else this.logger.warn({ message: 'archive sweep failed', error: error instanceof Error ? error.message : String(error) });
           this.schedule(this.config.archive.sweepIntervalMs);
         });
     }, delayMs);

@@ -1,19 +1,27 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { DatabaseOutage } from '../database/database-outage.js';
 import type { RequestWithContext } from './request-context.js';
 import { toErrorBody } from './error-body.js';
 
-/** The single place errors leave the service (registered globally in createApp). */
+/**
+ * The single place errors leave the service (registered globally in AppModule). A 503 (database
+ * unavailable: expected during an outage) is logged once per outage by DatabaseOutage; any other
+ * 5xx is a bug, logged with its stack (which never reaches the client).
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
+
+  constructor(private readonly outage: DatabaseOutage) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<RequestWithContext>();
     const response = http.getResponse<Response>();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) {
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) this.outage.failed(exception);
+    else if (body.statusCode >= 500) {
       this.logger.error({
         message: 'request failed',
         request_id: request.requestId,

@@ -1,9 +1,7 @@
-import { Logger, type NestMiddleware } from '@nestjs/common';
+import type { NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
 import { HttpMetrics } from '../metrics/http-metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom, type RequestWithContext } from './request-context.js';
-
-const QUIET_PATHS = /^\/(health\/|metrics)/;
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -16,9 +14,10 @@ interface RouteLayer {
  * looked up in the router's own table, so it is still counted under its route. Routes with a
  * wildcard (middleware mounts) never name one; unknown paths stay "unmatched" (bounded cardinality).
  */
-function routeTemplate(request: RequestWithContext): string {
+export function routeTemplate(request: RequestWithContext): string {
   const matched = (request.route as { path?: string } | undefined)?.path;
   if (matched && !matched.includes('*')) return `${request.baseUrl}${matched}`;
+  if (!request.app) return 'unmatched'; // answered before Express saw it
   const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
   const method = request.method.toLowerCase();
   const layer = stack.find((candidate) => {
@@ -28,10 +27,11 @@ function routeTemplate(request: RequestWithContext): string {
   return layer?.route?.path ?? 'unmatched';
 }
 
-/** Gives every request an id (echoed in X-Request-Id), then logs and measures it when it finishes. */
+/**
+ * Gives every request an id (echoed in X-Request-Id; pino-http's access line and every log line of
+ * the request carry it, see logging.ts), then measures it when it finishes.
+ */
 export class RequestContextMiddleware implements NestMiddleware {
-  private readonly logger = new Logger('HTTP');
-
   constructor(private readonly metrics: HttpMetrics) {}
 
   use(request: RequestWithContext, response: Response, next: NextFunction): void {
@@ -42,16 +42,6 @@ export class RequestContextMiddleware implements NestMiddleware {
     response.once('finish', () => {
       const seconds = (performance.now() - started) / 1000;
       this.metrics.observe(request.method, routeTemplate(request), response.statusCode, seconds);
-      const entry = {
-        message: 'request',
-        request_id: request.requestId,
-        method: request.method,
-        path: request.path,
-        status: response.statusCode,
-        duration_ms: Math.round(seconds * 10000) / 10,
-      };
-      if (response.statusCode < 400 && QUIET_PATHS.test(request.path)) this.logger.verbose(entry);
-      else this.logger.log(entry);
     });
     next();
   }

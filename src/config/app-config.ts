@@ -1,7 +1,8 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 
-export type LogLevelName = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+/** pino's (and most log tooling's) level names. */
+export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** Everything the service reads from its environment, parsed and validated once at start-up. */
 export interface AppConfig {
@@ -52,7 +53,15 @@ export class ConfigError extends Error {
 }
 
 /** Most severe first: a level logs itself and everything before it. */
-export const LOG_LEVELS: readonly LogLevelName[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+export const LOG_LEVELS: readonly LogLevelName[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+/** NestJS's names for two of them, still accepted. */
+const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevelName>> = { log: 'info', verbose: 'trace' };
+
+/** LOG_LEVEL as given (a standard name or a NestJS alias), or undefined when it is neither. */
+export function logLevelFrom(raw: string | undefined): LogLevelName | undefined {
+  const name = raw?.trim().toLowerCase() ?? '';
+  return LOG_LEVELS.find((level) => level === name) ?? LOG_LEVEL_ALIASES[name];
+}
 
 /** Reads one variable at a time and collects every problem, so a bad deploy shows all of them at once. */
 class EnvReader {
@@ -86,14 +95,12 @@ class EnvReader {
     return fallback;
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  logLevel(name: string, fallback: LogLevelName): LogLevelName {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(raw)) {
-      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
-      return fallback;
-    }
-    return raw as T;
+    const level = logLevelFrom(raw);
+    if (!level) this.problems.push(`${name} must be one of ${LOG_LEVELS.join(', ')} (got "${raw}")`);
+    return level ?? fallback;
   }
 
   url(name: string, protocols: readonly string[]): string | undefined {
@@ -151,7 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: read.int('PORT', 3000, 0, 65535),
     host: read.string('HOST') ?? '0.0.0.0',
     workers: read.int('WEB_CONCURRENCY', 1, 1, 64),
-    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    logLevel: read.logLevel('LOG_LEVEL', 'info'),
     dataDir,
     database: {
       url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),

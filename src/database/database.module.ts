@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { appConfig, type AppConfig } from '../config/app-config.js';
+import { DatabaseOutage } from './database-outage.js';
 import { ormOptions } from './mikro-orm.config.js';
 import { Sql } from './sql.js';
 
@@ -22,7 +23,14 @@ import { Sql } from './sql.js';
       },
     }),
   ],
-  providers: [{ provide: Sql, inject: [MikroORM], useFactory: (orm: MikroORM) => new Sql(orm.em.getConnection().getNativeClient()) }],
-  exports: [Sql],
+  providers: [
+    DatabaseOutage,
+    {
+      provide: Sql,
+      inject: [MikroORM, DatabaseOutage],
+      useFactory: (orm: MikroORM, outage: DatabaseOutage) => new Sql(orm.em.getConnection().getNativeClient(), outage),
+    },
+  ],
+  exports: [Sql, DatabaseOutage],
 })
 export class DatabaseModule {}

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { isDatabaseUnavailable } from './database-errors.js';
+import type { DatabaseOutage } from './database-outage.js';
 
 export type Row = Record<string, unknown>;
 
@@ -31,12 +32,17 @@ export class Sql {
   /** `?`-placeholder SQL → prepared statement (name + `$n` text); the service has a few dozen shapes. */
   private readonly statements = new Map<string, { name: string; text: string }>();
 
-  constructor(private readonly pool: Pool | Promise<Pool>) {}
+  constructor(
+    private readonly pool: Pool | Promise<Pool>,
+    /** Told when statements succeed again, to close an outage in the logs. */
+    private readonly outage?: DatabaseOutage,
+  ) {}
 
   async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     const statement: QueryConfig = { ...this.prepare(sql), values: [...params] };
     const runner = this.open.getStore()?.client ?? (await this.pool);
     const result = await runner.query<T>(statement);
+    this.outage?.recovered();
     return result.rows;
   }
 

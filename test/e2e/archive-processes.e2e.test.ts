@@ -22,7 +22,7 @@ import {
 } from '../support/archive-support.js';
 import { CountingS3Proxy } from '../support/counting-proxy.js';
 import { S3FaultProxy } from '../support/s3-fault-proxy.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { logLines, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { createBucket, createDatabase, eventually, serviceEnv, sleep, sqlClient, type TestBucket } from '../support/test-env.js';
 
 const processes: ServiceProcess[] = [];
@@ -64,26 +64,11 @@ function pidAlive(pid: number): boolean {
 /** Worker processes seen in cluster tests: killed in `after` if one outlived its primary. */
 const workerPids = new Set<number>();
 
-/** The JSON log lines of a service's output. */
-function logLines(service: ServiceProcess): Record<string, unknown>[] {
-  return service
-    .output()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
 /** Waits until both cluster workers have started their HTTP server (needs LOG_LEVEL=log); returns their pids. */
 async function listeningWorkers(service: ServiceProcess): Promise<number[]> {
   const started = () =>
     new Set(
-      logLines(service)
+      logLines(service.output())
         .filter((line) => String(line.message).includes('successfully started'))
         .map((line) => Number(line.pid)),
     );
@@ -514,8 +499,8 @@ describe('archive across service processes', () => {
     assert.deepEqual(counting.duplicates(), []);
     assert.equal(counting.stored.size, 40);
     const servedBy = new Set(
-      logLines(service)
-        .filter((line) => line.message === 'request' && line.path === '/api/warranties')
+      logLines(service.output())
+        .filter((line) => line.message === 'request' && line.route === '/api/warranties')
         .map((line) => Number(line.pid)),
     );
     assert.deepEqual([...servedBy].sort(), [...workers].sort(), 'both workers served POSTs');

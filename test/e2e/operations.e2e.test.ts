@@ -4,65 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { assertError, assertNoLeak, WARRANTY_KEYS } from '../support/api-assertions.js';
 import { post, send, type Reply } from '../support/http-client.js';
 import { freePort } from '../../src/common/free-port.js';
+import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/**
- * A TCP proxy on 127.0.0.1 in front of PostgreSQL: `up` forwards, `down` refuses new connections
- * (and `cut()` drops the open ones), `blackhole` keeps connections open but silently drops every byte,
- * like a network partition.
- */
-class TcpProxy {
-  mode: 'up' | 'down' | 'blackhole' = 'up';
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-
-  constructor(private readonly targetPort: number) {}
-
-  async start(): Promise<number> {
-    this.server = createServer((client) => {
-      if (this.mode === 'down') {
-        client.destroy();
-        return;
-      }
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.on('data', (data) => this.mode === 'up' && upstream.write(data));
-      upstream.on('data', (data) => this.mode === 'up' && client.write(data));
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as { port: number }).port;
-  }
-
-  cut(): void {
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-}
-
-/** The database URL with its port replaced (to go through a proxy, or to a closed port). */
-const withPort = (databaseUrl: string, port: number): string => {
-  const url = new URL(databaseUrl);
-  url.port = String(port);
-  return url.toString();
-};
 
 /** Runs `act` and returns its result and how long it took. */
 async function timed<T>(act: () => Promise<T>): Promise<{ result: T; ms: number }> {

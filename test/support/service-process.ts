@@ -13,6 +13,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** What the process printed on stdout and stderr (the last MAX_OUTPUT_CHARS characters). */
   output(): string;
+  /** What it printed on stderr alone (the last MAX_OUTPUT_CHARS characters). */
+  errors(): string;
   /** The last `count` non-empty lines it printed. */
   tail(count?: number): string;
   /** Sends `signal` (then SIGKILL after `graceMs`, if given) and resolves with the exit code or signal name. */
@@ -47,9 +49,11 @@ export async function startServiceProcess(env: Record<string, string>, options: 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let errors = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-MAX_OUTPUT_CHARS));
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  child.stderr.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-MAX_OUTPUT_CHARS)));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const running = () => child.exitCode === null && child.signalCode === null;
   const tail = (count = 40) =>
@@ -80,6 +84,7 @@ export async function startServiceProcess(env: Record<string, string>, options: 
     url,
     child,
     output: () => output,
+    errors: () => errors,
     tail,
     stop: async (signal = 'SIGTERM', graceMs) => {
       if (!running()) return exited;
@@ -90,4 +95,18 @@ export async function startServiceProcess(env: Record<string, string>, options: 
       return result;
     },
   };
+}
+
+/** The JSON log lines in a service's output. */
+export function logLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
 }

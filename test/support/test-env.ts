@@ -128,7 +128,7 @@ export async function startApp(
       .overrideProvider(appConfig.KEY)
       .useValue(config),
   ).compile();
-  const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>(appOptions(config)), config);
+  const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>(appOptions()), config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, config, url: `http://127.0.0.1:${port}`, close: () => app.close() };

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     assert.equal(config.port, 3000);
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.workers, 1, 'one process by default (cluster mode when asked)');
-    assert.equal(config.logLevel, 'log');
+    assert.equal(config.logLevel, 'info');
     assert.equal(config.dataDir, resolve('.data'));
     assert.deepEqual(config.database, {
       url: undefined,
@@ -115,9 +115,13 @@ describe('loadConfig', () => {
       assert.equal(loadConfig({ S3_FORCE_PATH_STYLE: value }).archive.s3ForcePathStyle, false, value);
   });
 
-  it('every log level is accepted', () => {
-    for (const level of ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const)
+  it("every standard log level is accepted (any case), and NestJS's names for two of them", () => {
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const) {
       assert.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level);
+      assert.equal(loadConfig({ LOG_LEVEL: level.toUpperCase() }).logLevel, level);
+    }
+    assert.equal(loadConfig({ LOG_LEVEL: 'log' }).logLevel, 'info');
+    assert.equal(loadConfig({ LOG_LEVEL: 'verbose' }).logLevel, 'trace');
   });
 
   for (const [name, value] of [
@@ -130,7 +134,7 @@ describe('loadConfig', () => {
     ['WEB_CONCURRENCY', '0'],
     ['WEB_CONCURRENCY', '65'],
     ['LOG_LEVEL', 'loud'],
-    ['LOG_LEVEL', 'INFO'],
+    ['LOG_LEVEL', 'information'],
     ['DATABASE_URL', 'mysql://db/warranties'],
     ['DATABASE_URL', 'not a url'],
     ['DATABASE_URL', 'localhost:5432'],

@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import type { LogLevelName } from '../config/app-config.js';
+import { requestIdFrom, REQUEST_ID_HEADER, type RequestWithContext } from './request-context.js';
+import { routeTemplate } from './request-context.middleware.js';
+
+/** Health and metrics polls: their successful answers are logged at debug, not info. */
+const QUIET_PATHS = /^\/(health\/|metrics)/;
+
+/**
+ * One JSON object per line on stdout, as log tooling expects it: standard level names
+ * (`"level":"info"`), ISO time, the text under `message`, every other field at the top level.
+ */
+export function pinoOptions(level: LogLevelName): LoggerOptions {
+  return {
+    level,
+    messageKey: 'message',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+}
+
+/** For the lines main.ts writes before (or outside) the Nest application. */
+export function createLogger(level: LogLevelName): PinoLogger {
+  return pino(pinoOptions(level));
+}
+
+type Request = IncomingMessage & { requestId?: string };
+
+/** The access line's fields: request id (bound by pino-http), method, route template, status, duration. */
+function accessLine(request: IncomingMessage, response: ServerResponse, fields: Record<string, unknown>) {
+  return {
+    method: request.method,
+    route: routeTemplate(request as RequestWithContext),
+    status: response.statusCode,
+    duration_ms: fields.duration_ms,
+  };
+}
+
+/**
+ * nestjs-pino's settings: Nest's own logs and every `new Logger(…)` go through pino; pino-http writes
+ * one access line per request and binds `request_id` (our X-Request-Id, set by RequestContextMiddleware,
+ * which runs first) to every line logged while the request is served. 5xx answers are logged at
+ * error, 503 (an expected outage, logged once by DatabaseOutage) and 4xx at warn, polls of
+ * health and metrics at debug.
+ */
+export function loggerParams(level: LogLevelName): Params {
+  return {
+    pinoHttp: {
+      ...pinoOptions(level),
+      genReqId: (request: IncomingMessage) => (request as Request).requestId ?? requestIdFrom(request.headers[REQUEST_ID_HEADER]),
+      quietReqLogger: true,
+      quietResLogger: true,
+      customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
+      customLogLevel: (request: IncomingMessage, response: ServerResponse, error?: Error) => {
+        if (response.statusCode === 503) return 'warn';
+        if (error || response.statusCode >= 500) return 'error';
+        if (response.statusCode >= 400) return 'warn';
+        return QUIET_PATHS.test(request.url ?? '') ? 'debug' : 'info';
+      },
+      customSuccessMessage: () => 'request',
+      customErrorMessage: () => 'request',
+      customSuccessObject: accessLine,
+      customErrorObject: (request: IncomingMessage, response: ServerResponse, _error: Error, fields: Record<string, unknown>) =>
+        accessLine(request, response, fields),
+    },
+  };
+}
