@@ -24,6 +24,8 @@ export interface BenchOptions {
   /** Open-loop POST rows, in % of the same run's ceiling (tx/s); GET rows in % of the GET store+sku closed-loop row. */
   openRates: number[];
   getOpenRates: number[];
+  /** Seconds per fixed-rate row (the search steps have their own). */
+  openSeconds: number;
   /** Bisection steps of each capacity-at-SLO search, and the length of each step's row. */
   searchSteps: number;
   searchSeconds: number;
@@ -57,6 +59,7 @@ export const USAGE = `npm run bench -- [options]
                         anyway; GET needs get); batch = POST /api/warranties/batch rows
   --rates=<list>        open-loop POST rates in % of the run's ceiling (full: 25,50,75,100; quick: 50,100)
   --get-rates=<list>    open-loop GET store+sku rates in % of its closed-loop row (full: 25,50,75,100; quick: 50,100)
+  --open-duration=<s>   seconds per fixed-rate row (full: 10; quick: 3)
   --search-steps=<n>    bisection steps per capacity-at-SLO search (full: 4; quick: 3)
   --search-seconds=<s>  seconds per search step (full: 8; quick: 2)
   --batch-sizes=<list>  items per batch request, one row each (default 50,500)
@@ -104,6 +107,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'archive-records': { type: 'string' },
       rates: { type: 'string' },
       'get-rates': { type: 'string' },
+      'open-duration': { type: 'string' },
       'search-steps': { type: 'string' },
       'search-seconds': { type: 'string' },
       'batch-sizes': { type: 'string' },
@@ -150,6 +154,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     getConnections: (values['get-connections'] ?? (quick ? '64' : '1,64')).split(',').map((n) => positiveInt('get-connections', n, 64)),
     openRates: list('rates', values.rates, quick ? '50,100' : '25,50,75,100'),
     getOpenRates: list('get-rates', values['get-rates'], quick ? '50,100' : '25,50,75,100'),
+    openSeconds: positiveInt('open-duration', values['open-duration'], quick ? 3 : 10),
     searchSteps: positiveInt('search-steps', values['search-steps'], quick ? 3 : 4),
     searchSeconds: positiveInt('search-seconds', values['search-seconds'], quick ? 2 : 8),
     batchSizes: list('batch-sizes', values['batch-sizes'], '50,500'),

@@ -413,7 +413,7 @@ async function runVariant(
   ) => {
     const bisection = new SloBisection(SEARCH_LOW, SEARCH_HIGH);
     for (const share of shares) {
-      const entry = await openRow(`${what} at ${percent(share)} of ${base.label}`, share, base, duration, load, p99Ms, 'open');
+      const entry = await openRow(`${what} at ${percent(share)} of ${base.label}`, share, base, options.openSeconds, load, p99Ms, 'open');
       if (entry.slo) bisection.note(share, entry.slo.pass);
     }
     let steps = 0;
@@ -625,6 +625,12 @@ async function main(): Promise<number> {
     `mode: ${options.quick ? 'quick' : 'full'}; ${options.durationSeconds} s per row; POST at ${options.postConnections.join('/')} connections; ` +
       `GET at ${options.getConnections.join('/')}; rows: ${[...options.only].join(', ')}${options.profile ? '; CPU profile' : ''}`,
   );
+  if (options.only.has('open') || options.only.has('batch'))
+    say(
+      `open loop: POST at ${options.openRates.join('/')} % of the ceiling, GET store+sku at ${options.getOpenRates.join('/')} % of its closed-loop row, ` +
+        `${options.openSeconds} s each; capacity search ${options.searchSteps} × ${options.searchSeconds} s; ` +
+        `batches of ${options.batchSizes.join('/')} items at ${options.batchConnections} in flight`,
+    );
 
   scratch = mkdtempSync(join(os.tmpdir(), 'warranty-bench-'));
   chmodSync(scratch, 0o755); // PostgreSQL runs as its own user and must reach its folder
