@@ -256,7 +256,7 @@ export function formatOpenLoopTable(rows: BenchRow[], showVariant: boolean): str
 /** "412/s = 0.52 × ceiling": the highest rate measured within the objective, and the lowest measured outside it. */
 export function formatCapacity(c: Capacity): string {
   const at = (share: number) => `${fixed(share * c.base.perSecond, 0)}/s = ${fixed(share, 2)} × ${c.base.label}`;
-  const head = `${c.what} capacity at p99 < ${c.p99Ms} ms (${c.base.label} ${fixed(c.base.perSecond, 0)}/s; ${c.steps} search steps):`;
+  const head = `${c.what} capacity at p99 < ${c.p99Ms} ms (${c.base.label} ${fixed(c.base.perSecond, 0)}/s; search steps: ${c.steps}):`;
   const late =
     c.generatorLateRows > 0
       ? ` — in ${c.generatorLateRows} of its rows the generator itself was late by ≥ ${c.p99Ms / 2} ms at p99 (busy machine): that bounds what can be measured here`

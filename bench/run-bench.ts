@@ -625,12 +625,17 @@ async function main(): Promise<number> {
     `mode: ${options.quick ? 'quick' : 'full'}; ${options.durationSeconds} s per row; POST at ${options.postConnections.join('/')} connections; ` +
       `GET at ${options.getConnections.join('/')}; rows: ${[...options.only].join(', ')}${options.profile ? '; CPU profile' : ''}`,
   );
-  if (options.only.has('open') || options.only.has('batch'))
-    say(
-      `open loop: POST at ${options.openRates.join('/')} % of the ceiling, GET store+sku at ${options.getOpenRates.join('/')} % of its closed-loop row, ` +
-        `${options.openSeconds} s each; capacity search ${options.searchSteps} × ${options.searchSeconds} s; ` +
-        `batches of ${options.batchSizes.join('/')} items at ${options.batchConnections} in flight`,
-    );
+  const extras = [
+    ...(options.only.has('open')
+      ? [
+          `open loop: POST at ${options.openRates.join('/')} % of the ceiling` +
+            (options.only.has('get') ? `, GET store+sku at ${options.getOpenRates.join('/')} % of its closed-loop row` : '') +
+            `, ${options.openSeconds} s each; capacity search ≤ ${options.searchSteps} steps × ${options.searchSeconds} s`,
+        ]
+      : []),
+    ...(options.only.has('batch') ? [`batches of ${options.batchSizes.join('/')} items, ${options.batchConnections} in flight`] : []),
+  ];
+  if (extras.length > 0) say(extras.join('; '));
 
   scratch = mkdtempSync(join(os.tmpdir(), 'warranty-bench-'));
   chmodSync(scratch, 0o755); // PostgreSQL runs as its own user and must reach its folder
