@@ -23,6 +23,30 @@ export interface MeasuredResult {
   newItems?: number;
   resends?: number;
   firstErrors: string[];
+  /** Fixed-arrival-rate rows (paced-load.ts): the schedule and how well the generator kept it. */
+  openLoop?: OpenLoopStats;
+  /** Batch rows: per-item results read from the answers (`results[].status`). */
+  items?: { ok: number; statusCounts: Record<string, number> };
+}
+
+export interface OpenLoopStats {
+  /** Requests per second asked for; request i is due at t0 + i / targetRate. */
+  targetRate: number;
+  /** Requests due in the row (rate × seconds, bounded by the per-row maximum). */
+  scheduled: number;
+  sent: number;
+  /** Sent requests ÷ seconds from t0 to the last send (plus one interval). */
+  sendRate: number;
+  /** How late the generator dispatched requests against their schedule (its own timer and event-loop lag), ms. */
+  lag: LatencySummary;
+  /** Latency counted from the actual send instead of the schedule (diagnosis only: it leaves out the generator's lag). */
+  fromSend: LatencySummary;
+  /** Most requests outstanding at once. */
+  maxInFlight: number;
+  /** Requests dispatched while every connection of the generator was busy: they waited in the generator (still timed from their schedule). */
+  queuedForConnection: number;
+  /** Requests still unanswered when the row's bound ran out (aborted; counted as timeouts). */
+  abandoned: number;
 }
 
 export interface Progress {

@@ -3,21 +3,12 @@
  * the orchestrator: autocannon with a request built per call (a fresh POST payload, a random GET
  * filter), latencies of every response into a histogram, the result as JSON on stdout.
  */
-import autocannon, { type RequestShape } from 'autocannon';
-import { encodeCursor } from '../src/warranties/page-cursor.js';
-import { pickType, seededItem, sku, storeUuid, type SeedShape } from './catalog.js';
+import autocannon from 'autocannon';
 import { cpuPercent, MAX_REQUESTS_PER_ROW, readJob, reportProgress, reportResult, type MeasuredResult } from './child-protocol.js';
 import { LatencyHistogram } from './histogram.js';
-import { PostWorkload, type PostMix } from './workload.js';
+import { requestFactory, type LoadScenario } from './requests.js';
 
-export type LoadScenario =
-  | { kind: 'post'; mix: PostMix }
-  /** One item's plans, as a store's till would look them up. */
-  | { kind: 'get-store-sku'; shape: SeedShape }
-  /** First page of one item type. */
-  | { kind: 'get-type'; limit: number }
-  /** The same query, continued from a cursor deep in the type's rows (last id of the previous page, per type). */
-  | { kind: 'get-type-deep'; limit: number; afterIds: Record<string, number> };
+export type { LoadScenario } from './requests.js';
 
 export interface LoadJob {
   url: string;
@@ -28,25 +19,7 @@ export interface LoadJob {
 }
 
 const job = readJob<LoadJob>();
-const workload = job.scenario.kind === 'post' ? new PostWorkload(job.scenario.mix) : undefined;
-
-function nextRequest(scenario: LoadScenario): Pick<RequestShape, 'method' | 'path' | 'body'> {
-  switch (scenario.kind) {
-    case 'post':
-      return { method: 'POST', path: '/api/warranties', body: JSON.stringify(workload!.next()) };
-    case 'get-store-sku': {
-      const item = seededItem(scenario.shape, Math.floor(Math.random() * scenario.shape.items));
-      return { method: 'GET', path: `/api/warranties?store_uuid=${storeUuid(item.storeIndex)}&sku=${sku(item.skuIndex)}` };
-    }
-    case 'get-type':
-      return { method: 'GET', path: `/api/warranties?item_type=${pickType(Math.random()).type}&limit=${scenario.limit}` };
-    case 'get-type-deep': {
-      const type = pickType(Math.random()).type;
-      const cursor = encodeCursor(scenario.afterIds[type]);
-      return { method: 'GET', path: `/api/warranties?item_type=${type}&limit=${scenario.limit}&cursor=${cursor}` };
-    }
-  }
-}
+const requests = requestFactory(job.scenario);
 
 const histogram = new LatencyHistogram();
 const statusCounts: Record<string, number> = {};
@@ -63,7 +36,7 @@ const instance = autocannon({
   maxOverallRequests: Math.max(job.connections, MAX_REQUESTS_PER_ROW),
   timeout: job.timeoutSeconds,
   headers: { 'content-type': 'application/json', accept: 'application/json' },
-  requests: [{ setupRequest: (request) => ({ ...request, ...nextRequest(job.scenario) }) }],
+  requests: [{ setupRequest: (request) => ({ ...request, ...requests.next() }) }],
 });
 instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
   histogram.record(responseTimeMs);
@@ -91,8 +64,8 @@ const measured: MeasuredResult = {
   errors: result.errors,
   timeouts: result.timeouts,
   generatorCpuPercent: cpuPercent(cpuStart, Date.now() - started),
-  newItems: workload?.newItems,
-  resends: workload?.resends,
+  newItems: requests.counts()?.newItems,
+  resends: requests.counts()?.resends,
   firstErrors,
 };
 reportResult(measured);

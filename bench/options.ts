@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export type ScenarioGroup = 'ceiling' | 'post' | 'get' | 'archive';
+export type ScenarioGroup = 'ceiling' | 'post' | 'open' | 'batch' | 'get' | 'archive';
+const GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get', 'archive'];
 
 export interface Variant {
   name: string;
@@ -20,6 +21,17 @@ export interface BenchOptions {
   postConnections: number[];
   /** One set of GET rows per count: 1 shows a request's own latency, 64 the throughput under load. */
   getConnections: number[];
+  /** Open-loop POST rows, in % of the same run's ceiling (tx/s); GET rows in % of the GET store+sku closed-loop row. */
+  openRates: number[];
+  getOpenRates: number[];
+  /** Seconds per fixed-rate row (the search steps have their own). */
+  openSeconds: number;
+  /** Bisection steps of each capacity-at-SLO search, and the length of each step's row. */
+  searchSteps: number;
+  searchSeconds: number;
+  /** Items per POST /api/warranties/batch request, one row each, and the batch requests in flight. */
+  batchSizes: number[];
+  batchConnections: number;
   /** Size of the archive backlog whose drain into S3 (s3rver) is timed. */
   archiveRecords: number;
   only: Set<ScenarioGroup>;
@@ -42,7 +54,16 @@ export const USAGE = `npm run bench -- [options]
   --duration=<s>        seconds per row (full: 15)
   --connections=<list>  POST connection counts (full: 64,256,1024)
   --get-connections=<list> connections for the GET rows (full: 1,64; quick: 64)
-  --only=<list>         any of ceiling,post,get,archive (default all; with --profile: post)
+  --only=<list>         any of ceiling,post,open,batch,get,archive (default all; with --profile: post)
+                        open = fixed-arrival-rate rows and capacity at SLO (POST needs a ceiling row, measured
+                        anyway; GET needs get); batch = POST /api/warranties/batch rows
+  --rates=<list>        open-loop POST rates in % of the run's ceiling (full: 25,50,75,100; quick: 50,100)
+  --get-rates=<list>    open-loop GET store+sku rates in % of its closed-loop row (full: 25,50,75,100; quick: 50,100)
+  --open-duration=<s>   seconds per fixed-rate row (full: 10; quick: 3)
+  --search-steps=<n>    bisection steps per capacity-at-SLO search (full: 4; quick: 3)
+  --search-seconds=<s>  seconds per search step (full: 8; quick: 2)
+  --batch-sizes=<list>  items per batch request, one row each (default 50,500)
+  --batch-connections=<n> batch requests in flight (default 8)
   --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
   --pool=<n>            DB_POOL_SIZE per service worker (default: the service's own default)
   --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
@@ -84,6 +105,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       connections: { type: 'string' },
       'get-connections': { type: 'string' },
       'archive-records': { type: 'string' },
+      rates: { type: 'string' },
+      'get-rates': { type: 'string' },
+      'open-duration': { type: 'string' },
+      'search-steps': { type: 'string' },
+      'search-seconds': { type: 'string' },
+      'batch-sizes': { type: 'string' },
+      'batch-connections': { type: 'string' },
       only: { type: 'string' },
       pool: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
@@ -100,12 +128,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const quick = values.quick ?? false;
   const profile = values.profile !== undefined;
   const only = new Set<ScenarioGroup>();
-  for (const group of (values.only ?? (profile ? 'post' : 'ceiling,post,get,archive')).split(',')) {
-    if (group !== 'ceiling' && group !== 'post' && group !== 'get' && group !== 'archive') {
-      throw new Error(`--only takes ceiling, post, get and archive (got "${group}")`);
-    }
-    only.add(group);
+  for (const group of (values.only ?? (profile ? 'post' : GROUPS.join(','))).split(',')) {
+    if (!GROUPS.includes(group as ScenarioGroup)) throw new Error(`--only takes ${GROUPS.join(', ')} (got "${group}")`);
+    only.add(group as ScenarioGroup);
   }
+  const list = (name: string, raw: string | undefined, fallback: string) =>
+    (raw ?? fallback).split(',').map((n) => positiveInt(name, n, 1));
   const base = envPairs(values.env ?? [], '--env');
   const variants: Variant[] =
     (values.compare ?? []).length === 0
@@ -124,6 +152,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     warmupSeconds: quick ? 2 : 5,
     postConnections: (values.connections ?? (quick ? '64,256' : '64,256,1024')).split(',').map((n) => positiveInt('connections', n, 64)),
     getConnections: (values['get-connections'] ?? (quick ? '64' : '1,64')).split(',').map((n) => positiveInt('get-connections', n, 64)),
+    openRates: list('rates', values.rates, quick ? '50,100' : '25,50,75,100'),
+    getOpenRates: list('get-rates', values['get-rates'], quick ? '50,100' : '25,50,75,100'),
+    openSeconds: positiveInt('open-duration', values['open-duration'], quick ? 3 : 10),
+    searchSteps: positiveInt('search-steps', values['search-steps'], quick ? 3 : 4),
+    searchSeconds: positiveInt('search-seconds', values['search-seconds'], quick ? 2 : 8),
+    batchSizes: list('batch-sizes', values['batch-sizes'], '50,500'),
+    batchConnections: positiveInt('batch-connections', values['batch-connections'], 8),
     archiveRecords: positiveInt('archive-records', values['archive-records'], quick ? 1_000 : 10_000),
     only,
     variants,

@@ -92,6 +92,8 @@ type Group = 'service' | 'postgres';
 export interface WindowStats {
   /** Highest sum of VmRSS over the service's process tree, sampled every `intervalMs`. */
   servicePeakRssMb: number;
+  /** Length of the window (the row), for turning the CPU shares into CPU time. */
+  wallSeconds: number;
   /** CPU used during the window, in % of one core, per group (and its kernel part); `machine` is every process on the box. */
   cpuPercent: Record<Group | `${Group}Sys` | 'machine', number>;
 }
@@ -142,6 +144,7 @@ export class TreeSampler {
     const machineShare = (machine.busy - this.machineAtStart.busy) / Math.max(1, machine.total - this.machineAtStart.total);
     return {
       servicePeakRssMb: this.peakRssKb / 1024,
+      wallSeconds,
       cpuPercent: {
         service: cpu('service', 'cpuTicks'),
         serviceSys: cpu('service', 'sysTicks'),

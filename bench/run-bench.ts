@@ -5,7 +5,10 @@
  *  2. per service variant: the production build (`node dist/src/main.js`) as a child process, warmed up
  *  3. ceiling: the POST transaction straight through `pg` at the service's total pool size (ceiling.ts)
  *  4. POST mix at 64/256/1,024 connections, then three GET queries, each from a separate load process (load.ts)
- *  5. a table: req/s, latency percentiles, failures, the service's peak RSS, CPU per process, POST ÷ ceiling
+ *  5. fixed-arrival-rate (open-loop) rows and capacity at SLO for POST (shares of the ceiling) and GET store+sku,
+ *     batch rows (POST /api/warranties/batch; skipped when it answers 404), 500 identical first POSTs (paced-load.ts)
+ *  6. tables: req/s, latency percentiles, failures, the service's peak RSS, CPU per process, POST ÷ ceiling; the
+ *     open-loop rows; PostgreSQL work per POST; issue 11's goals with this run's figures
  *
  * Every process and temp folder goes away at the end, on failure and on Ctrl-C.
  */
@@ -23,25 +26,54 @@ import { freePort } from '../src/common/free-port.js';
 import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.js';
 import { measureArchiveDrain, startS3, type ArchiveDrainResult, type RunningS3 } from './archive-drain.js';
 import type { CeilingJob } from './ceiling.js';
-import { runJsonChild, type ChildRun, type MeasuredResult } from './child-protocol.js';
-import type { LoadJob, LoadScenario } from './load.js';
-import { parseOptions, USAGE, type BenchOptions, type Variant } from './options.js';
+import { MAX_REQUESTS_PER_ROW, runJsonChild, type ChildRun, type MeasuredResult } from './child-protocol.js';
+import type { LoadJob } from './load.js';
+import type { PacedJob } from './paced-load.js';
+import { BATCH_PATH, type LoadScenario } from './requests.js';
+import { parseOptions, USAGE, type BenchOptions, type ScenarioGroup, type Variant } from './options.js';
 import { PgActivitySampler, type ActivitySummary } from './pg-activity.js';
 import { findProfiles, formatProfileSummary, summarizeProfile } from './profile-summary.js';
 import { findPostmaster, signalDescendants, TreeSampler } from './proc-tree.js';
 import { ProgressLine } from './progress.js';
-import { formatResultsTable, formatRowDetails, formatSummary, type BenchRow } from './report.js';
+import {
+  formatBatchSummary,
+  formatCapacity,
+  formatGoals,
+  formatOpenLoopTable,
+  formatPostCost,
+  formatResultsTable,
+  formatRowDetails,
+  formatSummary,
+  type BenchRow,
+  type Capacity,
+} from './report.js';
 import { deepAfterIds, seedWarranties, type SeedResult } from './seed.js';
 
-import { DEFAULT_POST_MIX } from './workload.js';
+import { SloBisection, sloVerdict } from './slo.js';
+import { BatchWorkload, DEFAULT_POST_MIX } from './workload.js';
 
 const LOAD_SCRIPT = fileURLToPath(new URL('./load.js', import.meta.url));
 const CEILING_SCRIPT = fileURLToPath(new URL('./ceiling.js', import.meta.url));
+const PACED_SCRIPT = fileURLToPath(new URL('./paced-load.js', import.meta.url));
 
 const GET_PAGE_SIZE = 100;
 /** How far into an item type's rows (in id order) the deep cursor points. */
 const DEEP_CURSOR_DEPTH = 0.9;
 const HTTP_TIMEOUT_SECONDS = 10;
+/** A 500-item batch is one request doing 500 items' work: more time before it counts as timed out. */
+const BATCH_TIMEOUT_SECONDS = 30;
+/** Connections the open-loop generator may open: as many as the largest closed-loop row; beyond that requests wait in the generator (counted). */
+const OPEN_LOOP_CONNECTIONS = 1024;
+/** Latency objectives of issue 11, for the capacity searches: p99 from each request's scheduled time. */
+const POST_SLO_P99_MS = 50;
+const GET_SLO_P99_MS = 10;
+/** The capacity search brackets, as shares of the base rate (POST: the ceiling; GET: its closed-loop row). */
+const SEARCH_LOW = 0.1;
+const SEARCH_HIGH = 1.2;
+/** A search stops early once the bracket is this narrow (shares of the base). */
+const SEARCH_RESOLUTION = 0.02;
+/** Concurrent identical first POSTs of one new item (issue 11: one 201, the rest 200, no 503). */
+const IDENTICAL_POSTS = 500;
 /** PostgreSQL application_name of the service's connections (src/database/mikro-orm.config.ts) and of the ceiling's. */
 const SERVICE_APPLICATION_NAME = 'warranty-service';
 const CEILING_APPLICATION_NAME = 'bench-ceiling';
@@ -136,7 +168,7 @@ interface Measured {
   result: MeasuredResult;
   window: ReturnType<TreeSampler['endWindow']>;
   activity: ActivitySummary;
-  db: { writeTxPerRequest: number; walKbPerRequest: number; archiveBacklog: number };
+  db: { writeTxPerRequest: number; walKbPerRequest: number; pgCpuMsPerRequest: number; archiveBacklog: number };
 }
 
 /** Runs one row's child and watches the machine meanwhile: process CPU/RSS, the client's PostgreSQL connections, WAL. */
@@ -159,15 +191,19 @@ async function measure(
     const after = await dbCounters(db);
     // Per request the server completed: for writes that is the archive records written (requests still in
     // flight when the load stopped finish on the server but are not counted by the client), for reads the 2xx.
+    // Batch rows write one archive record per request: their unit is the item answered 200/201.
     const written = after.lastArchiveId - before.lastArchiveId;
-    const requests = Math.max(1, written > 0 ? written : result.ok);
+    const units = Math.max(1, result.items ? result.items.ok : written > 0 ? written : result.ok);
+    // PostgreSQL's CPU (all its processes) during the row, as CPU time.
+    const pgCpuMs = (window.cpuPercent.postgres / 100) * window.wallSeconds * 1000;
     return {
       result,
       window,
       activity,
       db: {
-        writeTxPerRequest: (after.nextXid - before.nextXid) / requests,
-        walKbPerRequest: (after.walBytes - before.walBytes) / 1024 / requests,
+        writeTxPerRequest: (after.nextXid - before.nextXid) / units,
+        walKbPerRequest: (after.walBytes - before.walBytes) / 1024 / units,
+        pgCpuMsPerRequest: pgCpuMs / units,
         archiveBacklog,
       },
     };
@@ -180,9 +216,9 @@ async function measure(
   }
 }
 
-function childOptions(label: string, durationSeconds: number) {
+function childOptions(label: string, durationSeconds: number, graceSeconds = 60) {
   return {
-    timeoutMs: (durationSeconds + 60) * 1000,
+    timeoutMs: (durationSeconds + graceSeconds) * 1000,
     onProgress: (p: { elapsedSeconds: number; ok: number; failed: number }) =>
       progress.update(
         label,
@@ -253,8 +289,9 @@ async function runVariant(
   db: pg.Client,
   databaseUrl: string,
   profileDir: string | undefined,
-): Promise<BenchRow[]> {
+): Promise<{ rows: BenchRow[]; capacities: Capacity[] }> {
   const rows: BenchRow[] = [];
+  const capacities: Capacity[] = [];
   const name = plan.variant.name;
   const total = plan.workers * plan.poolSize;
   say(`\nservice${name ? ` [${name}]` : ''}: ${plan.workers} worker(s) × DB_POOL_SIZE=${plan.poolSize} = ${total} PostgreSQL connections`);
@@ -278,20 +315,26 @@ async function runVariant(
     connections: number,
     start: () => ChildRun<MeasuredResult>,
     applicationName = SERVICE_APPLICATION_NAME,
+    extra: Partial<BenchRow> = {},
   ) => {
-    const entry: BenchRow = { variant: name, scenario, connections };
+    const entry: BenchRow = { variant: name, scenario, connections, ...extra };
+    const load = entry.pacing ? `at ${(entry.share! * entry.base!.perSecond).toFixed(0)}/s` : `@${connections}`;
     try {
       const measured = await measure(scenario, { sampler, activity, applicationName }, db, start);
       entry.result = measured.result;
       entry.window = measured.window;
       entry.activity = measured.activity;
       entry.archiveBacklog = scenario.startsWith('POST') ? measured.db.archiveBacklog : undefined;
-      entry.db = { writeTxPerRequest: measured.db.writeTxPerRequest, walKbPerRequest: measured.db.walKbPerRequest };
-      say(`  ${scenario} @${connections}: ${measured.result.perSecond.toFixed(0)}/s, p99 ${measured.result.latency.p99.toFixed(1)} ms`);
+      entry.db = {
+        writeTxPerRequest: measured.db.writeTxPerRequest,
+        walKbPerRequest: measured.db.walKbPerRequest,
+        pgCpuMsPerRequest: measured.db.pgCpuMsPerRequest,
+      };
+      say(`  ${scenario} ${load}: ${measured.result.perSecond.toFixed(0)}/s, p99 ${measured.result.latency.p99.toFixed(1)} ms`);
     } catch (error) {
       if (interrupted) throw error;
       entry.failure = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      say(`  ${scenario} @${connections}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+      say(`  ${scenario} ${load}: FAILED ${error instanceof Error ? error.message : String(error)}`);
       const live = await withTimeout(
         fetch(`${url}/health/live`).then((r) => r.ok),
         3000,
@@ -318,6 +361,77 @@ async function runVariant(
     );
   };
 
+  /** A row from our own generator (paced-load.ts): open loop at `pace.rate`, or closed loop at `pace.concurrency`. */
+  const pacedRun = (
+    pace: PacedJob['pace'],
+    seconds: number,
+    scenario: LoadScenario,
+    label: string,
+    limits: { timeoutSeconds?: number; maxRequests?: number } = {},
+  ) => {
+    const timeoutSeconds = limits.timeoutSeconds ?? HTTP_TIMEOUT_SECONDS;
+    const job: PacedJob = {
+      url,
+      pace,
+      durationSeconds: seconds,
+      maxRequests: limits.maxRequests ?? MAX_REQUESTS_PER_ROW,
+      maxConnections: OPEN_LOOP_CONNECTIONS,
+      timeoutSeconds,
+      scenario,
+    };
+    return () => runJsonChild<MeasuredResult>(PACED_SCRIPT, job, childOptions(label, seconds, 2 * timeoutSeconds + 60));
+  };
+  /** One fixed-arrival-rate row at `share` × the base rate, judged against the p99 objective. */
+  const openRow = async (
+    scenario: string,
+    share: number,
+    base: { label: string; perSecond: number },
+    seconds: number,
+    load: LoadScenario,
+    p99Ms: number,
+    pacing: 'open' | 'search',
+  ) => {
+    const entry = await row(scenario, 0, pacedRun({ rate: share * base.perSecond }, seconds, load, scenario), SERVICE_APPLICATION_NAME, {
+      pacing,
+      share,
+      base,
+    });
+    if (entry.result) entry.slo = { p99Ms, ...sloVerdict(entry.result, p99Ms) };
+    return entry;
+  };
+  const percent = (share: number) => `${Math.round(share * 100)} %`;
+  /**
+   * Fixed-rate rows at each share of the base, then a short bisection for the highest rate that meets
+   * the p99 objective (the fixed rows narrow the bracket first).
+   */
+  const openLoopSeries = async (
+    what: string,
+    base: { label: string; perSecond: number },
+    shares: number[],
+    load: LoadScenario,
+    p99Ms: number,
+  ) => {
+    const bisection = new SloBisection(SEARCH_LOW, SEARCH_HIGH);
+    for (const share of shares) {
+      const entry = await openRow(`${what} at ${percent(share)} of ${base.label}`, share, base, options.openSeconds, load, p99Ms, 'open');
+      if (entry.slo) bisection.note(share, entry.slo.pass);
+    }
+    let steps = 0;
+    while (steps < options.searchSteps && !interrupted) {
+      const { passed, failed } = bisection.result;
+      if ((failed ?? SEARCH_HIGH) - (passed ?? SEARCH_LOW) < SEARCH_RESOLUTION) break;
+      const share = bisection.next();
+      steps++;
+      const entry = await openRow(`${what} SLO search, ${percent(share)}`, share, base, options.searchSeconds, load, p99Ms, 'search');
+      if (!entry.slo) break;
+      bisection.note(share, entry.slo.pass);
+    }
+    const generatorLateRows = rows.filter((entry) => entry.base === base && entry.slo?.generatorLate).length;
+    const capacity: Capacity = { variant: name, what, p99Ms, base, ...bisection.result, steps, generatorLateRows };
+    capacities.push(capacity);
+    say(`  ${formatCapacity(capacity)}`);
+  };
+
   try {
     // Warm-up (not reported): JIT, connection pools, caches.
     const warm = (scenario: LoadScenario, label: string) =>
@@ -326,7 +440,8 @@ async function runVariant(
         { url, connections: 32, durationSeconds: options.warmupSeconds, timeoutSeconds: HTTP_TIMEOUT_SECONDS, scenario } satisfies LoadJob,
         childOptions(label, options.warmupSeconds),
       ).result;
-    if (options.only.has('post') || options.only.has('ceiling')) await warm({ kind: 'post', mix: postMix }, 'warm-up POST');
+    if (['post', 'ceiling', 'open', 'batch'].some((group) => options.only.has(group as ScenarioGroup)))
+      await warm({ kind: 'post', mix: postMix }, 'warm-up POST');
     if (options.only.has('get') && seed) await warm({ kind: 'get-type', limit: GET_PAGE_SIZE }, 'warm-up GET');
     await settleArchive(db);
 
@@ -349,6 +464,52 @@ async function runVariant(
         }
         before = after;
       }
+      // Issue 11: 500 identical first POSTs of one new item at once → one 201, the rest 200, no 503.
+      const identicalItem = {
+        storeIndex: Math.floor(Math.random() * postMix.stores),
+        skuIndex: postMix.skus + Math.floor(Math.random() * 1e6),
+      };
+      await row(
+        `POST ${IDENTICAL_POSTS} identical first POSTs`,
+        IDENTICAL_POSTS,
+        pacedRun({ concurrency: IDENTICAL_POSTS }, duration, { kind: 'post-identical', ...identicalItem }, 'identical POSTs', {
+          maxRequests: IDENTICAL_POSTS,
+        }),
+      );
+    }
+    if (options.only.has('open')) {
+      // The yardstick is the ceiling measured just before (the last of the brackets above, or one now).
+      const ceiling = before ?? (await ceilingNow());
+      if (ceiling !== undefined) {
+        await openLoopSeries(
+          'POST',
+          { label: 'ceiling', perSecond: ceiling },
+          options.openRates.map((n) => n / 100),
+          { kind: 'post', mix: postMix },
+          POST_SLO_P99_MS,
+        );
+      }
+    }
+    if (options.only.has('batch')) {
+      const probe = await probeBatch(url);
+      say(`  ${BATCH_PATH}: a 1-item probe answered ${probe}`);
+      for (const size of options.batchSizes) {
+        const scenario = `POST batch of ${size}`;
+        if (probe === 404) {
+          rows.push({ variant: name, scenario, connections: options.batchConnections, batchSize: size, unavailable: '404' });
+          say(`  ${scenario}: not available (404), skipped`);
+          continue;
+        }
+        await row(
+          scenario,
+          options.batchConnections,
+          pacedRun({ concurrency: options.batchConnections }, duration, { kind: 'post-batch', mix: postMix, size }, scenario, {
+            timeoutSeconds: BATCH_TIMEOUT_SECONDS,
+          }),
+          SERVICE_APPLICATION_NAME,
+          { batchSize: size },
+        );
+      }
     }
     if (options.only.has('get') && seed) {
       say(`  ${await checkPages(url, seed.afterIds)}`);
@@ -365,6 +526,19 @@ async function runVariant(
           loadRun(url, c, duration, { kind: 'get-type-deep', limit: GET_PAGE_SIZE, afterIds: seed.afterIds }, 'GET deep cursor'),
         );
       }
+      // Open loop against the closed-loop row with the most connections (its throughput).
+      const closed = rows
+        .filter((entry) => entry.scenario === 'GET store_uuid+sku' && entry.result)
+        .sort((a, b) => b.connections - a.connections)[0];
+      if (options.only.has('open') && closed) {
+        await openLoopSeries(
+          'GET store+sku',
+          { label: `closed loop @${closed.connections}`, perSecond: closed.result!.perSecond },
+          options.getOpenRates.map((n) => n / 100),
+          { kind: 'get-store-sku', shape: seed.result.shape },
+          GET_SLO_P99_MS,
+        );
+      }
     }
   } finally {
     sampler.stop();
@@ -373,7 +547,19 @@ async function runVariant(
     if (code !== 0 && !interrupted) say(`  the service exited with ${code}; its last output:\n${service.tail()}`);
     service = undefined;
   }
-  return rows;
+  return { rows, capacities };
+}
+
+/** One 1-item batch: a 404 means the batch endpoint is not there (yet), and its rows are skipped, not failed. */
+async function probeBatch(url: string): Promise<number> {
+  const response = await fetch(`${url}${BATCH_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(new BatchWorkload(DEFAULT_POST_MIX).next(1)),
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_SECONDS * 1000),
+  });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 /** A service of this variant with its archive on S3 (s3rver), timed while it drains a backlog; then stopped. */
@@ -404,6 +590,8 @@ function formatDrain(result: ArchiveDrainResult, variant: string): string {
     (result.objects !== result.records ? ' — OBJECT COUNT DIFFERS' : '')
   );
 }
+
+const variantPrefix = (variant: string, show: boolean) => (show ? `[${variant}] ` : '');
 
 function machineInfo(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -437,6 +625,17 @@ async function main(): Promise<number> {
     `mode: ${options.quick ? 'quick' : 'full'}; ${options.durationSeconds} s per row; POST at ${options.postConnections.join('/')} connections; ` +
       `GET at ${options.getConnections.join('/')}; rows: ${[...options.only].join(', ')}${options.profile ? '; CPU profile' : ''}`,
   );
+  const extras = [
+    ...(options.only.has('open')
+      ? [
+          `open loop: POST at ${options.openRates.join('/')} % of the ceiling` +
+            (options.only.has('get') ? `, GET store+sku at ${options.getOpenRates.join('/')} % of its closed-loop row` : '') +
+            `, ${options.openSeconds} s each; capacity search ≤ ${options.searchSteps} steps × ${options.searchSeconds} s`,
+        ]
+      : []),
+    ...(options.only.has('batch') ? [`batches of ${options.batchSizes.join('/')} items, ${options.batchConnections} in flight`] : []),
+  ];
+  if (extras.length > 0) say(extras.join('; '));
 
   scratch = mkdtempSync(join(os.tmpdir(), 'warranty-bench-'));
   chmodSync(scratch, 0o755); // PostgreSQL runs as its own user and must reach its folder
@@ -475,18 +674,22 @@ async function main(): Promise<number> {
   db.on('error', () => undefined);
   await db.connect();
   const rows: BenchRow[] = [];
+  const capacities: Capacity[] = [];
   const drains: { variant: string; result: ArchiveDrainResult }[] = [];
   const plans = options.variants.map((variant, i) => planVariant(options, variant, databaseUrl, join(scratch!, `service-${i}`)));
   try {
-    const rowGroups = ['ceiling', 'post', 'get'] as const;
+    const rowGroups = ['ceiling', 'post', 'open', 'batch', 'get'] as const;
     if (options.only.has('archive')) {
       progress.update('starting s3rver');
       s3 = await startS3(join(scratch, 's3'));
       say(`s3rver (S3 protocol) on ${s3.endpoint} for the archive drain`);
     }
     for (const plan of plans) {
-      if (rowGroups.some((group) => options.only.has(group)))
-        rows.push(...(await runVariant(options, plan, seed, db, databaseUrl, profileDir)));
+      if (rowGroups.some((group) => options.only.has(group))) {
+        const measured = await runVariant(options, plan, seed, db, databaseUrl, profileDir);
+        rows.push(...measured.rows);
+        capacities.push(...measured.capacities);
+      }
       if (s3) {
         const result = await runArchiveDrain(options, plan, db, s3);
         drains.push({ variant: plan.variant.name, result });
@@ -500,8 +703,34 @@ async function main(): Promise<number> {
   progress.clear();
   const showVariant = options.variants.length > 1;
   say('\nResults (req/s = 2xx responses or committed transactions per second; latency of every response; CPU in % of one core):\n');
-  if (rows.length > 0) say(formatResultsTable(rows, showVariant));
+  if (rows.some((row) => !row.pacing)) say(formatResultsTable(rows, showVariant));
   for (const line of formatSummary(rows, showVariant)) say(line);
+  if (rows.some((row) => row.pacing)) {
+    say(
+      '\nFixed arrival rate (open loop, paced-load.ts): request i due at t0 + i/rate; latency from that due time; ' +
+        '÷ base = rate asked ÷ the ceiling (POST) or the closed-loop row (GET); gen lag = how late the generator sent:\n',
+    );
+    say(formatOpenLoopTable(rows, showVariant));
+  }
+  for (const capacity of capacities) say(`${variantPrefix(capacity.variant, showVariant)}${formatCapacity(capacity)}`);
+  const batchLines = formatBatchSummary(rows, showVariant);
+  if (batchLines.length > 0) say(`\nBatch rows (closed loop, ${options.batchConnections} requests in flight):`);
+  for (const line of batchLines) say(`  ${line}`);
+  const cost = formatPostCost(rows, showVariant);
+  if (cost) {
+    say('\nPostgreSQL work per POST (CPU of all its processes during the row; WAL and write transactions until the archive settled):\n');
+    say(cost);
+  }
+  if (rows.length > 0) {
+    say('\nIssue 11 goals, this run (ratios within one run):\n');
+    say(
+      formatGoals(
+        rows,
+        capacities,
+        options.variants.map((variant) => variant.name),
+      ),
+    );
+  }
   if (drains.length > 0) say('');
   for (const drain of drains) say(formatDrain(drain.result, showVariant ? drain.variant : ''));
   say('\nDetails:');
@@ -529,6 +758,7 @@ async function main(): Promise<number> {
           plans,
           seed,
           rows,
+          capacities,
           drains,
           profile: profileText,
           wallSeconds,

@@ -58,3 +58,80 @@ export class PostWorkload {
     this.nextSlot = (this.nextSlot + 1) % REMEMBERED;
   }
 }
+
+/** One item of a batch: the single POST's fields without the store, which the envelope carries. */
+export type BatchItem = Omit<WarrantyPayload, 'store_uuid'>;
+
+export interface BatchPayload {
+  store_uuid: string;
+  items: BatchItem[];
+}
+
+/** Items remembered per store for re-sends (bounded memory). */
+const REMEMBERED_PER_STORE = 2_000;
+/** Share of batches that go to a store that was sent a batch before (so it has items to re-send). */
+const REVISIT_SHARE = 0.5;
+
+/**
+ * The batch workload: every batch is for one store, its items drawn like the single POST's (random
+ * type, cost and SKU); about `resendShare` of all items re-send an item of that store exactly as sent
+ * before. A re-send needs a store that was sent to before, so half of the batches revisit such a store
+ * and carry twice the share of re-sends (the first batches have none: the counts report the real mix).
+ * No SKU appears twice in one batch.
+ */
+export class BatchWorkload {
+  private readonly remembered = new Map<number, { items: BatchItem[]; skus: Set<string> }>();
+  private readonly visited: number[] = [];
+  newItems = 0;
+  resends = 0;
+
+  constructor(private readonly mix: PostMix = DEFAULT_POST_MIX) {}
+
+  next(size: number): BatchPayload {
+    const revisit = this.visited.length > 0 && Math.random() < REVISIT_SHARE;
+    const storeIndex = revisit
+      ? this.visited[Math.floor(Math.random() * this.visited.length)]
+      : Math.floor(Math.random() * this.mix.stores);
+    let store = this.remembered.get(storeIndex);
+    if (!store) {
+      store = { items: [], skus: new Set() };
+      this.remembered.set(storeIndex, store);
+      this.visited.push(storeIndex);
+    }
+    const memory = store.items;
+    const resendChance = revisit ? Math.min(1, this.mix.resendShare / REVISIT_SHARE) : 0;
+    const skus = new Set<string>();
+    const items: BatchItem[] = [];
+    const fresh: BatchItem[] = [];
+    while (items.length < size) {
+      const resendsLeft = memory.length - (items.length - fresh.length);
+      if (resendsLeft > 0 && Math.random() < resendChance) {
+        const item = memory[Math.floor(Math.random() * memory.length)];
+        if (skus.has(item.item_sku)) continue;
+        skus.add(item.item_sku);
+        items.push(item);
+        this.resends++;
+        continue;
+      }
+      const type = pickType(Math.random());
+      const item: BatchItem = {
+        item_type: type.type,
+        item_sku: sku(Math.floor(Math.random() * this.mix.skus)),
+        item_cost: costCents(type, Math.random()) / 100,
+        item_title: title(type, Math.floor(Math.random() * 1_000_000)),
+      };
+      // A SKU the store was sent before would be an update, not a new item.
+      if (skus.has(item.item_sku) || store.skus.has(item.item_sku)) continue;
+      skus.add(item.item_sku);
+      items.push(item);
+      fresh.push(item);
+      this.newItems++;
+    }
+    for (const item of fresh) {
+      store.skus.add(item.item_sku);
+      if (memory.length < REMEMBERED_PER_STORE) memory.push(item);
+      else memory[Math.floor(Math.random() * REMEMBERED_PER_STORE)] = item;
+    }
+    return { store_uuid: storeUuid(storeIndex), items };
+  }
+}
