@@ -16,10 +16,19 @@ const EXAMPLES: Record<number, { description: string; example: object }> = {
       ],
     },
   },
-  404: { description: 'Not found.', example: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'Warranty 42 not found' } },
+  404: {
+    description: 'Not found.',
+    example: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'Warranty 42 not found', details: [] },
+  },
   413: {
     description: 'Body larger than 16 KiB.',
-    example: { statusCode: 413, error: 'Payload Too Large', code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 16 KiB' },
+    example: {
+      statusCode: 413,
+      error: 'Payload Too Large',
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'Request body is larger than 16 KiB',
+      details: [],
+    },
   },
   415: {
     description: 'Body is not JSON (Content-Type must be application/json).',
@@ -28,6 +37,7 @@ const EXAMPLES: Record<number, { description: string; example: object }> = {
       error: 'Unsupported Media Type',
       code: 'UNSUPPORTED_MEDIA_TYPE',
       message: 'Content-Type must be application/json',
+      details: [],
     },
   },
   422: {
@@ -47,6 +57,7 @@ const EXAMPLES: Record<number, { description: string; example: object }> = {
       error: 'Service Unavailable',
       code: 'SERVICE_UNAVAILABLE',
       message: 'The database is unavailable; retry shortly',
+      details: [],
     },
   },
 };

@@ -12,8 +12,9 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-function body(status: number, code: string, message: string, details?: ErrorBody['details']): ErrorBody {
-  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', code, message, ...(details ? { details } : {}) };
+/** The SPEC's error JSON; `details` is always there (empty when no field is to blame). */
+export function errorBody(status: number, code: string, message: string, details: ErrorBody['details'] = []): ErrorBody {
+  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', code, message, details };
 }
 
 /**
@@ -21,13 +22,13 @@ function body(status: number, code: string, message: string, details?: ErrorBody
  * ourselves reach the client; anything unexpected becomes a bare 500 (logged by the caller).
  */
 export function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof ApiError) return body(error.getStatus(), error.code, error.message, error.details);
+  if (error instanceof ApiError) return errorBody(error.getStatus(), error.code, error.message, error.details);
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    return body(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, error.message);
+    return errorBody(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, error.message);
   }
   if (isDatabaseUnavailable(error)) {
-    return body(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+    return errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
   }
-  return body(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');
+  return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');
 }

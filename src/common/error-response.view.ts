@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 
 export class FieldProblemView {
   @ApiProperty({ example: 'item_cost' }) field: string;
@@ -16,5 +16,6 @@ export class ErrorResponseView {
   })
   code: string;
   @ApiProperty({ example: 'Invalid request: item_cost' }) message: string;
-  @ApiPropertyOptional({ type: [FieldProblemView] }) details?: FieldProblemView[];
+  @ApiProperty({ type: [FieldProblemView], description: 'Always present; empty when there is no field to name.' })
+  details: FieldProblemView[];
 }

@@ -449,9 +449,15 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
           assert.ok(response.description, `${status} described`);
           const schema = jsonSchema(response);
           assert.deepEqual(Object.keys(schema.properties).sort(), ['code', 'details', 'error', 'message', 'statusCode'], status);
+          assert.deepEqual(
+            [...(schema.required ?? [])].sort(),
+            ['code', 'details', 'error', 'message', 'statusCode'],
+            `${status}: all required`,
+          );
           const example = response.content['application/json'].example;
           assert.equal(example?.statusCode, Number(status), `${status} example`);
           assert.equal(typeof example.code, 'string');
+          assert.ok(Array.isArray(example.details), `${status} example has details`);
         }
       });
     }
