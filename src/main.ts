@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, LOG_LEVELS, loadConfig, type AppConfig } from './config/app-config.js';
 import { trackForShutdown } from './common/http-shutdown.js';
+import { loadHttpLimits } from './common/http-limits.js';
 import { JsonLogger } from './common/logger.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
@@ -118,17 +119,27 @@ async function runWorker(config: AppConfig): Promise<void> {
   onSignal(stop);
 }
 
-async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
+/** Every bad variable at once: the configuration's and the HTTP limits' (read again by createApp in each worker). */
+function loadAllConfig(): AppConfig {
+  const problems: string[] = [];
+  let config: AppConfig | undefined;
+  for (const load of [() => (config = loadConfig()), () => loadHttpLimits()]) {
+    try {
+      load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
     }
-    throw error;
   }
+  if (problems.length > 0 || !config) {
+    process.stderr.write(`${new ConfigError(problems).message}\n`);
+    process.exit(1);
+  }
+  return config;
+}
+
+async function main(): Promise<void> {
+  const config = loadAllConfig();
   if (cluster.isPrimary) await runPrimary(config);
   else await runWorker(config);
 }

@@ -2,6 +2,7 @@ import { HttpStatus, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import { ApiError } from './api-error.js';
+import { jsonBodyProblems } from './json-body-check.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: true, type: () => true });
@@ -31,6 +32,8 @@ function parserError(error: { type?: string }): ApiError {
 /**
  * Parses JSON bodies inside Nest (not as a bare Express middleware), so malformed JSON (400),
  * oversized bodies (413) and non-JSON content (415) reach the global exception filter like any error.
+ * A body that parses but nests deeper than MAX_JSON_DEPTH, or holds a NUL or a lone surrogate in
+ * any key or string, is a 400 VALIDATION_FAILED naming the top-level field (json-body-check.ts).
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
@@ -39,6 +42,11 @@ export class JsonBodyMiddleware implements NestMiddleware {
     if (!request.is('application/json')) {
       throw new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
     }
-    parseJson(request, response, (error?: unknown) => (error ? next(parserError(error as { type?: string })) : next()));
+    parseJson(request, response, (error?: unknown) => {
+      if (error) return next(parserError(error as { type?: string }));
+      // Refused here, before validation or anything recursive sees it: too deep, or not storable.
+      const problems = jsonBodyProblems(request.body);
+      next(problems.length > 0 ? ApiError.validation(problems) : undefined);
+    });
   }
 }
