@@ -94,6 +94,15 @@ export function guardHttpServer(server: Server, limits: HttpLimits, observe: Ref
     }
     const [status, code, message] = describeClientError(error, limits);
     observe(status);
+    if (inFlight) {
+      // A request whose headers were read (a body too slow, a broken chunk): answer, and end the request
+      // with its connection at once, so the app never goes on to act on the part that did arrive.
+      const requestId = inFlight.getHeader('x-request-id');
+      socket.write(rawAnswer(status, code, message, typeof requestId === 'string' ? requestId : requestIdIn(error.rawPacket)));
+      inFlight.req.destroy();
+      socket.destroy();
+      return;
+    }
     answerAndClose(socket, rawAnswer(status, code, message, requestIdIn(error.rawPacket)));
   });
 

@@ -48,11 +48,17 @@ function parse(
   return { status, headers, text: body.subarray(0, length ?? body.length).toString('utf8'), complete };
 }
 
-/**
- * Opens a connection to `baseUrl` and collects the first final answer; write the request yourself, at
- * any pace. `head`: the answer is to a HEAD request (no body, whatever Content-Length says).
- */
-export function openRaw(baseUrl: string, timeoutMs = 10_000, head = false): RawConnection {
+export interface RawOptions {
+  /** Deadline for the answer (default 10 s). */
+  timeoutMs?: number;
+  /** The answer is to a HEAD request: no body, whatever Content-Length says. */
+  head?: boolean;
+  /** Leave the connection open after the answer (default: end it, as a one-shot client would). */
+  keepOpen?: boolean;
+}
+
+/** Opens a connection to `baseUrl` and collects the first final answer; write the request yourself, at any pace. */
+export function openRaw(baseUrl: string, { timeoutMs = 10_000, head = false, keepOpen = false }: RawOptions = {}): RawConnection {
   const { hostname, port } = new URL(baseUrl);
   const started = performance.now();
   const socket = connect({ host: hostname, port: Number(port) });
@@ -98,7 +104,7 @@ export function openRaw(baseUrl: string, timeoutMs = 10_000, head = false): RawC
       }
       if (parsed?.complete) {
         finish(false);
-        socket.end();
+        if (!keepOpen) socket.end();
       }
     });
     socket.on('error', () => finish(true));
@@ -113,11 +119,11 @@ export function openRaw(baseUrl: string, timeoutMs = 10_000, head = false): RawC
   };
 }
 
-/** Sends `request` as is (bytes or text) on a fresh connection and returns the first answer. */
+/** Sends `request` as is (bytes, or text as Latin-1) on a fresh connection and returns the first answer. */
 export async function rawExchange(baseUrl: string, request: string | Buffer, timeoutMs = 10_000): Promise<RawReply> {
-  if (typeof request === 'string') request = Buffer.from(request, 'latin1');
-  const connection = openRaw(baseUrl, timeoutMs, request.subarray(0, 5).toString() === 'HEAD ');
-  connection.socket.once('connect', () => connection.write(request));
+  const bytes = typeof request === 'string' ? Buffer.from(request, 'latin1') : request;
+  const connection = openRaw(baseUrl, { timeoutMs, head: bytes.subarray(0, 5).toString() === 'HEAD ' });
+  connection.socket.once('connect', () => connection.write(bytes));
   return connection.reply;
 }
 
