@@ -9,7 +9,7 @@ import { trackForShutdown } from './common/http-shutdown.js';
 import { loadHttpLimits } from './common/http-limits.js';
 import { JsonLogger } from './common/logger.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
-import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
 
 type ResolvedConfig = AppConfig & { database: { url: string } };
@@ -145,6 +145,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log('error', 'start-up failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  if (error instanceof EmbeddedPostgresError) {
+    // Its message is the whole story (port, data folder, PostgreSQL's own last lines); also readable on a terminal.
+    log('error', 'start-up failed', { error: error.message });
+    process.stderr.write(`\nStart-up failed: ${error.message}\n`);
+  } else {
+    log('error', 'start-up failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
   process.exit(1);
 });
