@@ -62,3 +62,34 @@ export function jsonBodyProblems(body: unknown): FieldProblem[] {
   }
   return [...problems].map(([field, message]) => ({ field, message }));
 }
+
+/**
+ * A key no DTO accepts, put into a body whose problems were taken out (see withoutProblems), so that
+ * validation refuses it whatever else it finds; the exception filter then drops it from the answer.
+ */
+export const REFUSED_MARKER = ' unstorable-body';
+
+/**
+ * The body with each problem taken out, so nothing unstorable or too deep goes further: offending
+ * top-level values become null, keys that cannot be stored are dropped, a non-object body becomes
+ * null, and REFUSED_MARKER is added. Validation then names every other bad field as usual, and the
+ * exception filter puts these problems in its place (mergeBodyProblems).
+ */
+export function withoutProblems(body: unknown, problems: FieldProblem[]): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
+  const fields = new Set(problems.map((problem) => problem.field));
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (!isStorableString(key)) continue;
+    // defineProperty: a key such as "__proto__" stays an own data property, as JSON.parse made it.
+    Object.defineProperty(kept, key, { value: fields.has(key) ? null : value, enumerable: true, writable: true, configurable: true });
+  }
+  kept[REFUSED_MARKER] = true;
+  return kept;
+}
+
+/** Validation's problems with the body problems in place of what validation said about the same fields (and without the marker). */
+export function mergeBodyProblems(bodyProblems: FieldProblem[], validation: FieldProblem[]): FieldProblem[] {
+  const named = new Set(bodyProblems.map((problem) => problem.field));
+  return [...bodyProblems, ...validation.filter((problem) => problem.field !== REFUSED_MARKER && !named.has(problem.field))];
+}
