@@ -653,17 +653,21 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
         await locker.query('BEGIN');
         await locker.query(`SELECT id FROM item WHERE sku = 'blip-sku' FOR UPDATE`);
         const blocked = post(proxied.url, item, {}, 30_000);
+        // Watched from another session: inside the locker's transaction, pg_stat_activity is one frozen snapshot.
+        const watcher = await sqlClient(databaseUrl);
         try {
-          await eventually(async () => {
-            const { rows } = await locker.query(
+          const waiting = await eventually(async () => {
+            const { rows } = await watcher.query(
               `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'warranty-service' AND wait_event_type = 'Lock'`,
             );
             return rows[0].n > 0;
           }, 5000);
+          assert.ok(waiting, 'the POST is waiting on the row lock, holding one of the two connections');
           const list = await send(proxied.url, '/api/warranties', { timeoutMs: 10_000 });
           assert.equal(list.status, 200, `the second pooled connection is gone: ${list.text}`);
         } finally {
           await locker.query('COMMIT');
+          await watcher.end();
         }
         assert.equal((await blocked).status, 200);
       } finally {
