@@ -119,11 +119,14 @@ export function openRaw(baseUrl: string, { timeoutMs = 10_000, head = false, kee
   };
 }
 
-/** Sends `request` as is (bytes, or text as Latin-1) on a fresh connection and returns the first answer. */
-export async function rawExchange(baseUrl: string, request: string | Buffer, timeoutMs = 10_000): Promise<RawReply> {
+/**
+ * Sends `request` as is (bytes, or text as Latin-1) on a fresh connection and returns the first answer.
+ * `halfClose`: end the sending side after the request, so an incomplete one is not left waiting for more.
+ */
+export async function rawExchange(baseUrl: string, request: string | Buffer, timeoutMs = 10_000, halfClose = false): Promise<RawReply> {
   const bytes = typeof request === 'string' ? Buffer.from(request, 'latin1') : request;
   const connection = openRaw(baseUrl, { timeoutMs, head: bytes.subarray(0, 5).toString() === 'HEAD ' });
-  connection.socket.once('connect', () => connection.write(bytes));
+  connection.socket.once('connect', () => (halfClose ? connection.socket.end(bytes) : connection.write(bytes)));
   return connection.reply;
 }
 
