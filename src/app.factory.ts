@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { NestApplicationOptions } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -7,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './common/http-security.js';
+import { guardHttpServer, requireHost } from './common/http-server-guards.js';
 import { RequestContextMiddleware } from './common/request-context.middleware.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
@@ -19,15 +21,20 @@ export function appOptions(): NestApplicationOptions {
 
 /**
  * What every instance of the application gets on top of AppModule: Express settings, the first
- * middleware, security headers and CORS, Swagger. The OpenAPI dump (no database) uses it too.
+ * middleware, the HTTP server's limits and its own answers in our shape, security headers and CORS,
+ * Swagger.
  */
-export function configureApp(app: NestExpressApplication, config: Pick<AppConfig, 'corsOrigins'>): NestExpressApplication {
+export function configureApp(app: NestExpressApplication, config: Pick<AppConfig, 'corsOrigins' | 'http'>): NestExpressApplication {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);
-  // First in line for every request (Swagger's routes, CORS preflights and unmatched paths included): request id, access log, metrics.
-  const requestContext = new RequestContextMiddleware(app.get(HttpMetrics));
+  // First in line for every request (Swagger's routes, CORS preflights and unmatched paths included): request id, metrics.
+  const metrics = app.get(HttpMetrics);
+  const requestContext = new RequestContextMiddleware(metrics);
   app.use(requestContext.use.bind(requestContext));
+  app.use(requireHost);
+  // Answers Node's HTTP layer gives before any middleware runs (bad request line, timeouts, …) take our shape too.
+  guardHttpServer(app.getHttpServer() as Server, config.http, (status) => metrics.observe('-', 'refused by the HTTP server', status, 0));
   applyHttpSecurity(app, config.corsOrigins);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;

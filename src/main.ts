@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, logLevelFrom, type AppConfig } from './config/
 import { trackForShutdown } from './common/http-shutdown.js';
 import { createLogger } from './common/logging.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
-import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
 
 // Made before the configuration is read, so that configuration errors are logged too.
@@ -134,17 +134,21 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
   }
   if (cluster.isPrimary) await runPrimary(config);
   else await runWorker(config);
 }
 
 main().catch((error: unknown) => {
-  log('error', 'start-up failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  if (error instanceof EmbeddedPostgresError) {
+    // Its message is the whole story (port, data folder, PostgreSQL's own last lines); also readable on a terminal.
+    log('error', 'start-up failed', { error: error.message });
+    process.stderr.write(`\nStart-up failed: ${error.message}\n`);
+  } else {
+    log('error', 'start-up failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
   process.exit(1);
 });

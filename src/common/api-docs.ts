@@ -65,7 +65,7 @@ const ERROR_DOCS = {
     examples: {
       missing: {
         summary: 'Unknown id',
-        value: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'Warranty 42 not found' },
+        value: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'Warranty 42 not found', details: [] },
       },
     },
   },
@@ -75,7 +75,13 @@ const ERROR_DOCS = {
     examples: {
       large: {
         summary: 'Body too large',
-        value: { statusCode: 413, error: 'Payload Too Large', code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 16 KiB' },
+        value: {
+          statusCode: 413,
+          error: 'Payload Too Large',
+          code: 'PAYLOAD_TOO_LARGE',
+          message: 'Request body is larger than 16 KiB',
+          details: [],
+        },
       },
     },
   },
@@ -90,6 +96,7 @@ const ERROR_DOCS = {
           error: 'Unsupported Media Type',
           code: 'UNSUPPORTED_MEDIA_TYPE',
           message: 'Content-Type must be application/json',
+          details: [],
         },
       },
     },
@@ -118,6 +125,7 @@ const ERROR_DOCS = {
           error: 'Service Unavailable',
           code: 'SERVICE_UNAVAILABLE',
           message: 'The database is unavailable; retry shortly',
+          details: [],
         },
       },
     },
@@ -132,6 +140,7 @@ export const INTERNAL_ERROR_EXAMPLE = {
   error: 'Internal Server Error',
   code: 'INTERNAL_ERROR',
   message: 'Internal server error',
+  details: [],
 };
 
 /** Documents the given error answers with the shared error schema and their examples. */

@@ -11,7 +11,8 @@ export interface ErrorBody {
   error: string;
   code: string;
   message: string;
-  details?: FieldProblem[];
+  /** Always present; empty when there is no field to name. */
+  details: FieldProblem[];
 }
 
 /** An error we mean to show the client, with a stable machine-readable code. */
@@ -20,7 +21,7 @@ export class ApiError extends HttpException {
     status: HttpStatus,
     readonly code: string,
     message: string,
-    readonly details?: FieldProblem[],
+    readonly details: FieldProblem[] = [],
   ) {
     super(message, status);
   }

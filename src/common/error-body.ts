@@ -18,8 +18,9 @@ const STATUS_BY_REASON: Record<DomainErrorReason, HttpStatus> = {
   'not-eligible': HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
-function body(status: number, code: string, message: string, details?: ErrorBody['details']): ErrorBody {
-  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', code, message, ...(details ? { details } : {}) };
+/** The SPEC's error JSON; `details` is always there (empty when no field is to blame). */
+export function errorBody(status: number, code: string, message: string, details: ErrorBody['details'] = []): ErrorBody {
+  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', code, message, details };
 }
 
 /**
@@ -27,16 +28,14 @@ function body(status: number, code: string, message: string, details?: ErrorBody
  * ourselves reach the client; anything unexpected becomes a bare 500 (logged by the caller).
  */
 export function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof ApiError) return body(error.getStatus(), error.code, error.message, error.details);
-  if (error instanceof DomainError) {
-    return body(STATUS_BY_REASON[error.reason], error.code, error.message, error.details.length > 0 ? error.details : undefined);
-  }
+  if (error instanceof ApiError) return errorBody(error.getStatus(), error.code, error.message, error.details);
+  if (error instanceof DomainError) return errorBody(STATUS_BY_REASON[error.reason], error.code, error.message, error.details);
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    return body(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, error.message);
+    return errorBody(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, error.message);
   }
   if (isDatabaseUnavailable(error)) {
-    return body(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+    return errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
   }
-  return body(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');
+  return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');
 }

@@ -1,8 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 
 /**
  * Every `code` the service sends in an error body (src/common/api-error.ts, error-body.ts,
- * json-body.middleware.ts and the warranties service). A unit test checks the sources against
+ * json-body.middleware.ts, http-server-guards.ts and the domain errors). A unit test checks the sources against
  * this list, so a new code cannot ship undocumented.
  */
 export const ERROR_CODES = [
@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'ITEM_NOT_ELIGIBLE',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
+  'HEADERS_TOO_LARGE',
+  'REQUEST_TIMEOUT',
+  'EXPECTATION_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -42,6 +45,9 @@ export class ErrorResponseView {
   @ApiProperty({ example: 'Invalid request: item_cost', description: 'For people; wording may change.' })
   message: string;
 
-  @ApiPropertyOptional({ type: [FieldProblemView], description: 'One entry per offending field, when there is a field to name.' })
-  details?: FieldProblemView[];
+  @ApiProperty({
+    type: [FieldProblemView],
+    description: 'One entry per offending field; always present, empty when there is no field to name.',
+  })
+  details: FieldProblemView[];
 }

@@ -1,8 +1,10 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { DatabaseOutage } from '../database/database-outage.js';
-import type { RequestWithContext } from './request-context.js';
+import type { RequestWithBodyProblems, RequestWithContext } from './request-context.js';
 import { toErrorBody } from './error-body.js';
+import { ApiError } from './api-error.js';
+import { mergeBodyProblems } from './json-body-check.js';
 
 /**
  * The single place errors leave the service (registered globally in AppModule). A 503 (database
@@ -17,9 +19,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<RequestWithContext>();
+    const request = http.getRequest<RequestWithContext & RequestWithBodyProblems>();
     const response = http.getResponse<Response>();
-    const body = toErrorBody(exception);
+    let body = toErrorBody(exception);
+    if (request.bodyProblems && body.code === 'VALIDATION_FAILED') {
+      // Validation saw the body without its unstorable / too deep parts: name those fields in their place.
+      body = toErrorBody(ApiError.validation(mergeBodyProblems(request.bodyProblems, body.details)));
+    }
     if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) this.outage.failed(exception);
     else if (body.statusCode >= 500) {
       this.logger.error({

@@ -2,6 +2,8 @@ import { HttpStatus, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import { ApiError } from './api-error.js';
+import { jsonBodyProblems, withoutProblems } from './json-body-check.js';
+import type { RequestWithBodyProblems } from './request-context.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: true, type: () => true });
@@ -31,6 +33,10 @@ function parserError(error: { type?: string }): ApiError {
 /**
  * Parses JSON bodies inside Nest (not as a bare Express middleware), so malformed JSON (400),
  * oversized bodies (413) and non-JSON content (415) reach the global exception filter like any error.
+ * A body that parses but nests deeper than MAX_JSON_DEPTH, or holds a NUL or a lone surrogate in
+ * any key or string, goes on without them (json-body-check.ts: withoutProblems), in a form validation
+ * always refuses; the 400 VALIDATION_FAILED then names those top-level fields along with every other
+ * bad one (HttpExceptionFilter). Nothing unstorable or too deep reaches validation or the app.
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
@@ -39,6 +45,15 @@ export class JsonBodyMiddleware implements NestMiddleware {
     if (!request.is('application/json')) {
       throw new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
     }
-    parseJson(request, response, (error?: unknown) => (error ? next(parserError(error as { type?: string })) : next()));
+    parseJson(request, response, (error?: unknown) => {
+      if (error) return next(parserError(error as { type?: string }));
+      // Taken out here, before validation or anything recursive sees it: too deep, or not storable.
+      const problems = jsonBodyProblems(request.body);
+      if (problems.length > 0) {
+        (request as RequestWithBodyProblems).bodyProblems = problems;
+        request.body = withoutProblems(request.body, problems);
+      }
+      next();
+    });
   }
 }

@@ -22,7 +22,12 @@ export function routeTemplate(request: RequestWithContext): string {
   const method = request.method.toLowerCase();
   const layer = stack.find((candidate) => {
     const route = candidate.route;
-    return route && !route.path.includes('*') && (route.methods[method] || route.methods._all) && candidate.match(request.path);
+    if (!route || route.path.includes('*') || !(route.methods[method] || route.methods._all)) return false;
+    try {
+      return candidate.match(request.path);
+    } catch {
+      return false; // a path Express cannot decode (e.g. "%ff") belongs to no route
+    }
   });
   return layer?.route?.path ?? 'unmatched';
 }

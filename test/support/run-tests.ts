@@ -46,6 +46,9 @@ const child = spawn(
     },
   },
 );
+// Ctrl-C reaches the test runner (same process group) but not PostgreSQL (started in its own):
+// let the runner end, then stop the servers and remove the folder as usual.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 const code: number = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
 await s3.close().catch(() => undefined);
 await postgres.stop().catch(() => undefined);

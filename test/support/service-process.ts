@@ -19,6 +19,8 @@ export interface ServiceProcess {
   tail(count?: number): string;
   /** Sends `signal` (then SIGKILL after `graceMs`, if given) and resolves with the exit code or signal name. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | string>;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
 }
 
 export interface ServiceProcessOptions {
@@ -31,6 +33,11 @@ export interface ServiceProcessOptions {
   /** Another build's entry point (bench --compare-build); default: this checkout's. */
   mainScript?: string;
   readyTimeoutMs?: number;
+  /** Run this instead of `node <mainScript>` (e.g. `['npm', 'start']`), in `cwd`. */
+  command?: string[];
+  cwd?: string;
+  /** In its own process group (as a terminal runs a job), so the test can signal the whole group. */
+  detached?: boolean;
 }
 
 const BASICS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -44,9 +51,12 @@ export async function startServiceProcess(env: Record<string, string>, options: 
   const port = await freePort();
   const inherited =
     options.inherit === 'basics' ? Object.fromEntries(Object.entries(process.env).filter(([name]) => BASICS.includes(name))) : process.env;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.mainScript ?? MAIN_SCRIPT], {
+  const [command, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), options.mainScript ?? MAIN_SCRIPT];
+  const child = spawn(command, args, {
     env: { ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    detached: options.detached,
   });
   let output = '';
   let errors = '';
@@ -67,14 +77,18 @@ export async function startServiceProcess(env: Record<string, string>, options: 
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (!running()) throw new Error(`service exited during start-up:\n${output}`);
+    if (!running()) {
+      const code = await exited;
+      throw new Error(`service exited during start-up (${typeof code === 'number' ? `exit code ${code}` : code}):\n${output}`);
+    }
     try {
       if ((await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) })).ok) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      if (options.detached) process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
       throw new Error(`service not ready after ${readyTimeoutMs / 1000} s:\n${tail()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -86,6 +100,7 @@ export async function startServiceProcess(env: Record<string, string>, options: 
     output: () => output,
     errors: () => errors,
     tail,
+    exited,
     stop: async (signal = 'SIGTERM', graceMs) => {
       if (!running()) return exited;
       child.kill(signal);

@@ -20,7 +20,10 @@ function codesInSources(): Set<string> {
   for (const file of sources(SRC)) {
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(/new ApiError\(\s*HttpStatus\.\w+,\s*'([A-Z_]+)'/g)) codes.add(match[1]);
-    for (const match of text.matchAll(/\bbody\(\s*HttpStatus\.\w+,\s*'([A-Z_]+)'/g)) codes.add(match[1]);
+    for (const match of text.matchAll(/\b(?:errorBody|body)\(\s*(?:HttpStatus\.\w+|\d{3}),\s*'([A-Z_]+)'/g)) codes.add(match[1]);
+    // The HTTP server's own answers (http-server-guards.ts): `[status, 'CODE', …]` tuples and rawAnswer(status, 'CODE', …).
+    for (const match of text.matchAll(/\[\s*\d{3},\s*'([A-Z_]+)'/g)) codes.add(match[1]);
+    for (const match of text.matchAll(/rawAnswer\(\s*\d{3},\s*'([A-Z_]+)'/g)) codes.add(match[1]);
     for (const match of text.matchAll(/HttpStatus\.\w+,\s*'([A-Z_]+)',\s*`/g)) codes.add(match[1]);
     for (const match of text.matchAll(/super\(\s*'[a-z-]+',\s*'([A-Z_]+)'/g)) codes.add(match[1]);
     const table = /CODE_BY_STATUS[^=]*=\s*\{([^}]*)\}/.exec(text);
