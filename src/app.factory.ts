@@ -3,6 +3,7 @@ import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import { AccessGate, DOCS_PATHS } from './access/access.gate.js';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './common/http-security.js';
@@ -27,6 +28,8 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   const requestContext = new RequestContextMiddleware(app.get(HttpMetrics));
   app.use(requestContext.use.bind(requestContext));
   applyHttpSecurity(app, config.corsOrigins);
+  // Swagger UI's routes are outside Nest's router: the access gate (DOCS_ACCESS) goes in front of them here.
+  app.use(DOCS_PATHS, app.get(AccessGate).expressHandler());
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

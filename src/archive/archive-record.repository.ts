@@ -15,6 +15,7 @@ export interface NewArchiveRecord {
   requestId: string;
   receivedAt: Date;
   storeUuid: string;
+  keyPrefix: string;
   request: unknown;
   response: { status: number; body: unknown };
 }
@@ -60,6 +61,7 @@ export class ArchiveRecordRepository {
       event_id: eventId,
       request_id: record.requestId,
       received_at: record.receivedAt.toISOString(),
+      key_prefix: record.keyPrefix,
       request: record.request,
       response: record.response,
     };

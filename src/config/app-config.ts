@@ -42,7 +42,19 @@ export interface AppConfig {
   shutdownDrainMs: number;
   /** Origins allowed to call the API from a browser (CORS_ORIGINS); empty: CORS off. */
   corsOrigins: string[];
+  /** API keys (src/access/): who may reach what. `/api/…` always needs a key; health is always open. */
+  access: {
+    /** `/metrics`: open to anyone who reaches it, or admin keys only. */
+    metrics: EndpointAccess;
+    /** `/docs` and `/docs-json`: open, or admin keys only. */
+    docs: EndpointAccess;
+    /** How long a verified (or refused) key stays in the process's cache: the longest a revocation takes to bite. */
+    keyCacheTtlMs: number;
+  };
 }
+
+export type EndpointAccess = 'open' | 'admin';
+export const ENDPOINT_ACCESS: readonly EndpointAccess[] = ['open', 'admin'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -178,6 +190,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
     corsOrigins: read.origins('CORS_ORIGINS'),
+    access: {
+      metrics: read.oneOf('METRICS_ACCESS', ENDPOINT_ACCESS, 'open'),
+      docs: read.oneOf('DOCS_ACCESS', ENDPOINT_ACCESS, 'open'),
+      keyCacheTtlMs: read.int('API_KEY_CACHE_TTL_MS', 30000, 0, 300000),
+    },
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');
