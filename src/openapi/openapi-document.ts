@@ -27,6 +27,23 @@ const REQUEST_ID_HEADER = {
   schema: { type: 'string', example: '7d0c1f5e-2b7a-4f47-9d3c-0b8a5f2e6a11' },
 };
 
+/** The 403 of an admin-only /metrics (METRICS_ACCESS=admin) asked with a store key. */
+const ADMIN_ONLY_RESPONSE = {
+  description: 'The key is a store key; this endpoint needs an admin key.',
+  headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+  content: {
+    'application/json': {
+      schema: { $ref: '#/components/schemas/ErrorResponseView' },
+      examples: {
+        storeKey: {
+          summary: 'A store key',
+          value: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'This endpoint needs an admin key' },
+        },
+      },
+    },
+  },
+};
+
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** @nestjs/swagger puts a query DTO property's `x-` keys on the parameter; they describe its value, so they belong in its schema. */
@@ -106,21 +123,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseView' }, examples: UNAUTHORIZED_EXAMPLES } },
     },
-    AdminOnly: {
-      description: 'The key is a store key; this endpoint needs an admin key.',
-      headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
-      content: {
-        'application/json': {
-          schema: { $ref: '#/components/schemas/ErrorResponseView' },
-          examples: {
-            storeKey: {
-              summary: 'A store key',
-              value: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'This endpoint needs an admin key' },
-            },
-          },
-        },
-      },
-    },
+    ...(access.metrics === 'admin' ? { AdminOnly: ADMIN_ONLY_RESPONSE } : {}),
   };
 
   document.paths['/metrics'] ??= {
