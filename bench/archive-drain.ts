@@ -86,6 +86,7 @@ async function insertBacklog(db: pg.Client, count: number): Promise<void> {
         event_id: eventId,
         request_id: `bench-drain-${eventId}`,
         received_at: receivedAt.toISOString(),
+        key_prefix: 'wsk_admin_000000000000',
         request,
         response: { status: 201, body: { warranties: [{ id: i + 1, store_uuid: request.store_uuid, item_sku: request.item_sku }] } },
       };

@@ -12,6 +12,8 @@ export type { LoadScenario } from './requests.js';
 
 export interface LoadJob {
   url: string;
+  /** Sent as `Authorization: Bearer …` on every request (an admin key: the bench's stores are many). */
+  apiKey: string;
   connections: number;
   durationSeconds: number;
   timeoutSeconds: number;
@@ -35,7 +37,7 @@ const instance = autocannon({
   duration: job.durationSeconds,
   maxOverallRequests: Math.max(job.connections, MAX_REQUESTS_PER_ROW),
   timeout: job.timeoutSeconds,
-  headers: { 'content-type': 'application/json', accept: 'application/json' },
+  headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${job.apiKey}` },
   requests: [{ setupRequest: (request) => ({ ...request, ...requests.next() }) }],
 });
 instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {

@@ -23,6 +23,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/emb
 import { applyMigrations } from '../src/database/migrate.js';
 import { encodeCursor } from '../src/warranties/page-cursor.js';
 import { freePort } from '../src/common/free-port.js';
+import { defaultKey, send } from '../test/support/http-client.js';
 import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.js';
 import { measureArchiveDrain, startS3, type ArchiveDrainResult, type RunningS3 } from './archive-drain.js';
 import type { CeilingJob } from './ceiling.js';
@@ -229,7 +230,7 @@ function childOptions(label: string, durationSeconds: number, graceSeconds = 60)
 }
 
 function loadRun(url: string, connections: number, durationSeconds: number, scenario: LoadScenario, label: string) {
-  const job: LoadJob = { url, connections, durationSeconds, timeoutSeconds: HTTP_TIMEOUT_SECONDS, scenario };
+  const job: LoadJob = { url, apiKey: defaultKey(url), connections, durationSeconds, timeoutSeconds: HTTP_TIMEOUT_SECONDS, scenario };
   return () => runJsonChild<MeasuredResult>(LOAD_SCRIPT, job, childOptions(label, durationSeconds));
 }
 
@@ -267,8 +268,8 @@ function planVariant(options: BenchOptions, variant: Variant, databaseUrl: strin
 async function checkPages(url: string, afterIds: Record<string, number>): Promise<string> {
   const type = Object.keys(afterIds).sort()[0];
   const fetchPage = async (query: string) => {
-    const response = await fetch(`${url}/api/warranties?${query}`, { signal: AbortSignal.timeout(10_000) });
-    const body = (await response.json()) as { warranties?: { id: number }[] };
+    const response = await send(url, `/api/warranties?${query}`, { timeoutMs: 10_000 });
+    const body = (response.body ?? {}) as { warranties?: { id: number }[] };
     return { status: response.status, ids: (body.warranties ?? []).map((w) => w.id) };
   };
   const first = await fetchPage(`item_type=${type}&limit=${GET_PAGE_SIZE}`);
@@ -437,7 +438,14 @@ async function runVariant(
     const warm = (scenario: LoadScenario, label: string) =>
       runJsonChild<MeasuredResult>(
         LOAD_SCRIPT,
-        { url, connections: 32, durationSeconds: options.warmupSeconds, timeoutSeconds: HTTP_TIMEOUT_SECONDS, scenario } satisfies LoadJob,
+        {
+          url,
+          apiKey: defaultKey(url),
+          connections: 32,
+          durationSeconds: options.warmupSeconds,
+          timeoutSeconds: HTTP_TIMEOUT_SECONDS,
+          scenario,
+        } satisfies LoadJob,
         childOptions(label, options.warmupSeconds),
       ).result;
     if (['post', 'ceiling', 'open', 'batch'].some((group) => options.only.has(group as ScenarioGroup)))

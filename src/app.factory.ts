@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { AccessGate, DOCS_PATHS } from './access/access.gate.js';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './common/http-security.js';
@@ -36,6 +37,8 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   // Answers Node's HTTP layer gives before any middleware runs (bad request line, timeouts, …) take our shape too.
   guardHttpServer(app.getHttpServer() as Server, config.http, (status) => metrics.observe('-', 'refused by the HTTP server', status, 0));
   applyHttpSecurity(app, config.corsOrigins);
+  // Swagger UI's routes are outside Nest's router: the access gate (DOCS_ACCESS) goes in front of them here.
+  app.use(DOCS_PATHS, app.get(AccessGate).expressHandler());
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -3,6 +3,8 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
+import { AccessGate } from './access/access.gate.js';
+import { AccessModule } from './access/access.module.js';
 import { ArchiveModule } from './archive/archive.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { JsonBodyMiddleware } from './common/json-body.middleware.js';
@@ -23,6 +25,7 @@ import { WarrantiesModule } from './warranties/warranties.module.js';
     EventEmitterModule.forRoot({ wildcard: false }),
     MetricsModule,
     DatabaseModule,
+    AccessModule,
     WarrantiesModule,
     ArchiveModule,
     HealthModule,
@@ -35,6 +38,10 @@ import { WarrantiesModule } from './warranties/warranties.module.js';
 })
 export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
+    // API keys first: a request without a valid key is refused before its body is read.
+    consumer
+      .apply(AccessGate)
+      .forRoutes({ path: 'api/{*path}', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.ALL });
     consumer.apply(JsonBodyMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

@@ -11,6 +11,7 @@ import { createLogger } from './common/logging.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
+import { ensureDevAdminKey } from './access/dev-admin-key.js';
 
 // Made before the configuration is read, so that configuration errors are logged too.
 const logger = createLogger(logLevelFrom(process.env.LOG_LEVEL) ?? 'info').child({ context: 'Main' });
@@ -69,6 +70,9 @@ async function runPrimary(config: AppConfig): Promise<void> {
   }
   const applied = await applyMigrations({ url });
   log('log', 'migrations applied', { applied });
+  // API keys: on the embedded default only, a development admin key (src/access/dev-admin-key.ts).
+  if (embedded && process.env.NODE_ENV !== 'production')
+    await ensureDevAdminKey(url, config.dataDir, (message, fields) => log('log', message, fields));
   // The application module reads its configuration from the environment, as cluster workers do.
   process.env.DATABASE_URL = url;
   const resolved: AppConfig = { ...config, database: { ...config.database, url } };

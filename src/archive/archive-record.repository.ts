@@ -17,6 +17,7 @@ export interface NewArchiveRecord {
   requestId: string;
   receivedAt: Date;
   storeUuid: string;
+  keyPrefix: string;
   request: unknown;
   response: { status: number; body: unknown };
 }
@@ -63,6 +64,7 @@ export class ArchiveRecordRepository {
       event_id: eventId,
       request_id: record.requestId,
       received_at: record.receivedAt.toISOString(),
+      key_prefix: record.keyPrefix,
       request: record.request,
       response: record.response,
     };

@@ -3,6 +3,8 @@ export interface ArchiveDocument {
   event_id: string;
   request_id: string;
   received_at: string;
+  /** The public prefix of the API key that made the request (`wsk_store_1a2b3c4d5e6f`); never the key. */
+  key_prefix: string;
   request: unknown;
   response: { status: number; body: unknown };
 }

@@ -24,6 +24,7 @@ export class ArchiveListener {
       requestId: event.requestId,
       receivedAt: event.receivedAt,
       storeUuid: event.item.store_uuid,
+      keyPrefix: event.keyPrefix,
       request: event.payload,
       response: event.response,
     });

@@ -59,9 +59,25 @@ const ERROR_DOCS = {
     description: 'The id is not a positive integer.',
     examples: { id: badRequest('Not an id', 'Invalid request: id', [{ field: 'id', message: 'must be a positive integer' }]) },
   },
+  403: {
+    status: 403,
+    description: 'A store key used for another store (`store_uuid` is not the key’s store). Nothing is read or written.',
+    examples: {
+      mismatch: {
+        summary: 'Another store',
+        value: {
+          statusCode: 403,
+          error: 'Forbidden',
+          code: 'STORE_MISMATCH',
+          message: 'This key belongs to store b21ad0676f26439; it cannot act for store a8f5f167f44f486',
+          details: [{ field: 'store_uuid', message: 'must be this key’s store (b21ad0676f26439)' }],
+        },
+      },
+    },
+  },
   404: {
     status: 404,
-    description: 'No plan with this id.',
+    description: 'No plan with this id (for a store key: none of its store’s).',
     examples: {
       missing: {
         summary: 'Unknown id',
@@ -133,6 +149,23 @@ const ERROR_DOCS = {
 } satisfies Record<string, { status: number; description: string; examples: Record<string, Example>; headers?: object }>;
 
 export type ErrorDoc = keyof typeof ERROR_DOCS;
+
+/** The 401 every `/api/…` operation can give; added to each of them (src/openapi/openapi-document.ts). */
+export const UNAUTHORIZED_EXAMPLES = {
+  missing: {
+    summary: 'No key',
+    value: {
+      statusCode: 401,
+      error: 'Unauthorized',
+      code: 'UNAUTHORIZED',
+      message: 'An API key is required: send Authorization: Bearer <key>',
+    },
+  },
+  invalid: {
+    summary: 'Unknown or revoked key',
+    value: { statusCode: 401, error: 'Unauthorized', code: 'UNAUTHORIZED', message: 'The API key is not valid (unknown or revoked)' },
+  },
+};
 
 /** The 500 every operation can give; added to each operation of the document (src/openapi/openapi-document.ts). */
 export const INTERNAL_ERROR_EXAMPLE = {

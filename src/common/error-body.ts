@@ -16,6 +16,7 @@ const CODE_BY_STATUS: Record<number, string> = {
 const STATUS_BY_REASON: Record<DomainErrorReason, HttpStatus> = {
   'not-found': HttpStatus.NOT_FOUND,
   'not-eligible': HttpStatus.UNPROCESSABLE_ENTITY,
+  forbidden: HttpStatus.FORBIDDEN,
 };
 
 /** The SPEC's error JSON; `details` is always there (empty when no field is to blame). */

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /**
  * Every `code` the service sends in an error body (src/common/api-error.ts, error-body.ts,
- * json-body.middleware.ts, http-server-guards.ts and the domain errors). A unit test checks the sources against
+ * json-body.middleware.ts, http-server-guards.ts, the access gate and the domain errors). A unit test checks the sources against
  * this list, so a new code cannot ship undocumented.
  */
 export const ERROR_CODES = [
@@ -10,6 +10,9 @@ export const ERROR_CODES = [
   'MALFORMED_JSON',
   'BAD_REQUEST',
   'NOT_FOUND',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'STORE_MISMATCH',
   'METHOD_NOT_ALLOWED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',

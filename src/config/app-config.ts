@@ -56,7 +56,19 @@ export interface AppConfig {
     /** How often the server looks for requests past headersTimeout / requestTimeout (Node's own default: 30 s). */
     checkIntervalMs: number;
   };
+  /** API keys (src/access/): who may reach what. `/api/…` always needs a key; health is always open. */
+  access: {
+    /** `/metrics`: open to anyone who reaches it, or admin keys only. */
+    metrics: EndpointAccess;
+    /** `/docs` and `/docs-json`: open, or admin keys only. */
+    docs: EndpointAccess;
+    /** How long a verified (or refused) key stays in the process's cache: the longest a revocation takes to bite. */
+    keyCacheTtlMs: number;
+  };
 }
+
+export type EndpointAccess = 'open' | 'admin';
+export const ENDPOINT_ACCESS: readonly EndpointAccess[] = ['open', 'admin'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -106,6 +118,16 @@ class EnvReader {
     if (['false', '0', 'no'].includes(lowered)) return false;
     this.problems.push(`${name} must be true or false (got "${raw}")`);
     return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
   }
 
   logLevel(name: string, fallback: LogLevelName): LogLevelName {
@@ -212,6 +234,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
     corsOrigins: read.origins('CORS_ORIGINS'),
     http: httpLimits(read),
+    access: {
+      metrics: read.oneOf('METRICS_ACCESS', ENDPOINT_ACCESS, 'open'),
+      docs: read.oneOf('DOCS_ACCESS', ENDPOINT_ACCESS, 'open'),
+      keyCacheTtlMs: read.int('API_KEY_CACHE_TTL_MS', 30000, 0, 300000),
+    },
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');

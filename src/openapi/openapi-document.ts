@@ -1,6 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type ParameterObject, type ReferenceObject } from '@nestjs/swagger';
-import { INTERNAL_ERROR_EXAMPLE } from '../common/api-docs.js';
+import { INTERNAL_ERROR_EXAMPLE, UNAUTHORIZED_EXAMPLES } from '../common/api-docs.js';
+import { appConfig, type AppConfig } from '../config/app-config.js';
+
+/** The name of the security scheme: an API key sent as `Authorization: Bearer <key>`. */
+export const SECURITY_SCHEME = 'apiKey';
 
 /**
  * operationIds for controllers this module does not own (health's). Every other operation names its
@@ -23,6 +27,23 @@ const REQUEST_ID_HEADER = {
   schema: { type: 'string', example: '7d0c1f5e-2b7a-4f47-9d3c-0b8a5f2e6a11' },
 };
 
+/** The 403 of an admin-only /metrics (METRICS_ACCESS=admin) asked with a store key. */
+const ADMIN_ONLY_RESPONSE = {
+  description: 'The key is a store key; this endpoint needs an admin key.',
+  headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+  content: {
+    'application/json': {
+      schema: { $ref: '#/components/schemas/ErrorResponseView' },
+      examples: {
+        storeKey: {
+          summary: 'A store key',
+          value: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'This endpoint needs an admin key' },
+        },
+      },
+    },
+  },
+};
+
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** @nestjs/swagger puts a query DTO property's `x-` keys on the parameter; they describe its value, so they belong in its schema. */
@@ -42,7 +63,18 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       'Stores submit items and get protection plans (warranties) priced from the item type and cost. ' +
         'Every answer carries `X-Request-Id`; every error is JSON `{ statusCode, error, code, message, details? }`. ' +
-        'Money is a JSON number with at most 2 decimal places.',
+        'Money is a JSON number with at most 2 decimal places. ' +
+        'Every `/api/…` request needs an API key, sent as `Authorization: Bearer <key>` (in Swagger UI: the Authorize button). ' +
+        'A store key sees and writes its own store only; an admin key, everything. Health checks are open.',
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'wsk_<kind>_<id>_<secret>',
+        description: 'An API key (`npm run keys`; on the embedded default, the development key in `.data/dev-admin-key`).',
+      },
+      SECURITY_SCHEME,
     )
     .setVersion('1.0')
     .addServer('/', 'The instance serving this document');
@@ -50,7 +82,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: (controller, method) => OPERATION_IDS[`${controller}.${method}`] ?? `${controller}_${method}`,
   });
-  return finishDocument(document);
+  return finishDocument(document, app.get<AppConfig>(appConfig.KEY).access);
 }
 
 /**
@@ -58,7 +90,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  * and response, the 500 any operation can give, the metrics endpoint (its controller is excluded
  * from Swagger scanning), and no 503 on liveness (terminus documents one; /health/live never sends it).
  */
-export function finishDocument(document: OpenAPIObject): OpenAPIObject {
+export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['access'], 'metrics'>): OpenAPIObject {
   const components = (document.components ??= {});
   components.headers = { ...components.headers, 'X-Request-Id': REQUEST_ID_HEADER };
   components.parameters = {
@@ -83,6 +115,15 @@ export function finishDocument(document: OpenAPIObject): OpenAPIObject {
         },
       },
     },
+    Unauthorized: {
+      description: 'No API key, or one that is unknown or revoked (`WWW-Authenticate: Bearer`).',
+      headers: {
+        'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+        'WWW-Authenticate': { description: 'The authentication scheme to use: `Bearer`.', schema: { type: 'string', example: 'Bearer' } },
+      },
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseView' }, examples: UNAUTHORIZED_EXAMPLES } },
+    },
+    ...(access.metrics === 'admin' ? { AdminOnly: ADMIN_ONLY_RESPONSE } : {}),
   };
 
   document.paths['/metrics'] ??= {
@@ -100,11 +141,15 @@ export function finishDocument(document: OpenAPIObject): OpenAPIObject {
   };
   delete document.paths['/health/live']?.get?.responses?.['503'];
 
-  for (const pathItem of Object.values(document.paths)) {
+  const keyed = (path: string) => path.startsWith('/api/') || (path === '/metrics' && access.metrics === 'admin');
+  for (const [path, pathItem] of Object.entries(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
       if (!operation) continue;
-      operation.security = [];
+      // `/api/…` needs a key (SPEC, Access); health, GET / and (unless METRICS_ACCESS=admin) /metrics are open.
+      operation.security = keyed(path) ? [{ [SECURITY_SCHEME]: [] }] : [];
+      if (keyed(path)) operation.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
+      if (path === '/metrics' && access.metrics === 'admin') operation.responses['403'] ??= { $ref: '#/components/responses/AdminOnly' };
       for (const parameter of operation.parameters ?? []) moveExtensionsIntoSchema(parameter);
       operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/RequestId' }];
       operation.responses['500'] ??= { $ref: '#/components/responses/InternalError' };

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiCreatedResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import type { Caller } from '../access/api-key.js';
+import { CurrentCaller } from '../access/caller.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { ApiErrors } from '../common/api-docs.js';
 import type { RequestWithContext } from '../common/request-context.js';
@@ -35,16 +37,18 @@ export class WarrantiesController {
   @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: SEED_PAYLOAD } } })
   @ApiCreatedResponse({ type: WarrantiesView, description: 'At least one plan was created.' })
   @ApiOkResponse({ type: WarrantiesView, description: 'Plans already existed; they were updated or stayed as they were.' })
-  @ApiErrors('400-body', 413, 415, 422, 503)
+  @ApiErrors('400-body', 403, 413, 415, 422, 503)
   async submit(
     @Body() dto: CreateWarrantyDto,
     @Req() request: RequestWithContext,
     @Res({ passthrough: true }) response: Response,
+    @CurrentCaller() caller: Caller,
   ): Promise<WarrantiesView> {
     const result = await this.warranties.submit(dto, {
       requestId: request.requestId,
       receivedAt: request.receivedAt,
       payload: request.body,
+      caller,
     });
     const { status, body } = submissionResponse(result);
     response.status(status);
@@ -58,19 +62,22 @@ export class WarrantiesController {
     description: 'Every filter is optional; given filters are ANDed. Without filters, all plans, one page at a time.',
   })
   @ApiOkResponse({ type: WarrantyPageView })
-  @ApiErrors('400-query', 503)
-  async list(@Query() query: ListWarrantiesQuery): Promise<WarrantyPageView> {
+  @ApiErrors('400-query', 403, 503)
+  async list(@Query() query: ListWarrantiesQuery, @CurrentCaller() caller: Caller): Promise<WarrantyPageView> {
     const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && afterId === undefined) {
       throw ApiError.validation([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
     }
-    const page = await this.warranties.list({
-      storeUuid: query.store_uuid,
-      itemType: query.item_type,
-      sku: query.sku,
-      afterId,
-      limit: query.limit ?? DEFAULT_PAGE_SIZE,
-    });
+    const page = await this.warranties.list(
+      {
+        storeUuid: query.store_uuid,
+        itemType: query.item_type,
+        sku: query.sku,
+        afterId,
+        limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      },
+      caller,
+    );
     const last = page.warranties.at(-1);
     return { warranties: page.warranties.map(toWarrantyView), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null };
   }
@@ -84,10 +91,10 @@ export class WarrantiesController {
   })
   @ApiOkResponse({ type: WarrantyView })
   @ApiErrors('400-id', 404, 503)
-  async findOne(@Param('id') id: string): Promise<WarrantyView> {
+  async findOne(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<WarrantyView> {
     if (!/^[1-9]\d{0,15}$/.test(id) || Number(id) > MAX_ID) {
       throw ApiError.validation([{ field: 'id', message: 'must be a positive integer' }]);
     }
-    return toWarrantyView(await this.warranties.findOne(Number(id)));
+    return toWarrantyView(await this.warranties.findOne(Number(id), caller));
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { centsFromAmount } from '../common/money.js';
+import type { Caller } from '../access/api-key.js';
 import { Sql } from '../database/sql.js';
 import { ItemRepository, type ItemFacts } from '../items/item.repository.js';
 import { PricingService, type Quote } from '../pricing/pricing.service.js';
@@ -8,7 +9,7 @@ import { StoresService } from '../stores/stores.service.js';
 import { submissionResponse } from './dto/warranty.view.js';
 import { ITEM_SUBMITTED, ItemSubmittedEvent } from './events/item-submitted.event.js';
 import type { SubmissionResult, SubmittedItem, Warranty, WarrantyFilter } from './warranty.js';
-import { ItemNotEligibleError, WarrantyNotFoundError } from './warranty.errors.js';
+import { ItemNotEligibleError, StoreMismatchError, WarrantyNotFoundError } from './warranty.errors.js';
 import { WarrantyRepository, type SavedPlan } from './warranty.repository.js';
 
 const sameItem = (a: ItemFacts, b: ItemFacts) => a.type === b.type && a.title === b.title && a.costCents === b.costCents;
@@ -29,6 +30,13 @@ export interface SubmissionContext {
   receivedAt: Date;
   /** The body exactly as the store sent it. */
   payload: unknown;
+  /** Whose key sent it: a store key may only submit for its own store. */
+  caller: Caller;
+}
+
+/** A store key may only act for its own store (SPEC, Access); an admin key for any. */
+function assertMayActFor(caller: Caller, storeUuid: string): void {
+  if (caller.kind === 'store' && caller.storeUuid !== storeUuid) throw new StoreMismatchError(caller.storeUuid, 'store_uuid', storeUuid);
 }
 
 @Injectable()
@@ -48,6 +56,7 @@ export class WarrantiesService {
    * ineligible item is refused before anything is written.
    */
   async submit(item: SubmittedItem, context: SubmissionContext): Promise<SubmissionResult> {
+    assertMayActFor(context.caller, item.store_uuid);
     const costCents = centsFromAmount(item.item_cost);
     const quote = this.pricing.quote(item.item_type, costCents);
     if (quote.plans.length === 0) {
@@ -85,21 +94,38 @@ export class WarrantiesService {
       };
       await this.events.emitAsync(
         ITEM_SUBMITTED,
-        new ItemSubmittedEvent(context.requestId, context.receivedAt, context.payload, item, result, submissionResponse(result)),
+        new ItemSubmittedEvent(
+          context.requestId,
+          context.receivedAt,
+          context.payload,
+          item,
+          result,
+          submissionResponse(result),
+          context.caller.keyPrefix,
+        ),
       );
       return result;
     });
   }
 
-  /** A keyset page ordered by id; `limit` rows at most. Also says whether more rows follow. */
-  async list(filter: WarrantyFilter): Promise<{ warranties: Warranty[]; hasMore: boolean }> {
-    const rows = await this.warranties.page({ ...filter, limit: filter.limit + 1 });
+  /**
+   * A keyset page ordered by id; `limit` rows at most. Also says whether more rows follow. A store key
+   * sees its own store only: its filter is its store, and naming another is refused.
+   */
+  async list(filter: WarrantyFilter, caller: Caller): Promise<{ warranties: Warranty[]; hasMore: boolean }> {
+    let storeUuid = filter.storeUuid;
+    if (caller.kind === 'store') {
+      if (storeUuid !== undefined) assertMayActFor(caller, storeUuid);
+      storeUuid = caller.storeUuid;
+    }
+    const rows = await this.warranties.page({ ...filter, storeUuid, limit: filter.limit + 1 });
     return { warranties: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
   }
 
-  async findOne(id: number): Promise<Warranty> {
+  /** One plan; another store's plan is "not found" to a store key (its existence is not revealed). */
+  async findOne(id: number, caller: Caller): Promise<Warranty> {
     const warranty = await this.warranties.findById(id);
-    if (!warranty) throw new WarrantyNotFoundError(id);
+    if (!warranty || (caller.kind === 'store' && warranty.storeUuid !== caller.storeUuid)) throw new WarrantyNotFoundError(id);
     return warranty;
   }
 }

@@ -8,6 +8,15 @@ export class ItemNotEligibleError extends DomainError {
   }
 }
 
+/** A store key used for another store's data (SPEC, Access): refused before anything is read or written. */
+export class StoreMismatchError extends DomainError {
+  constructor(keyStore: string, field: 'store_uuid', requested: string) {
+    super('forbidden', 'STORE_MISMATCH', `This key belongs to store ${keyStore}; it cannot act for store ${requested}`, [
+      { field, message: `must be this key's store (${keyStore})` },
+    ]);
+  }
+}
+
 export class WarrantyNotFoundError extends DomainError {
   constructor(id: number) {
     super('not-found', 'NOT_FOUND', `Warranty ${id} not found`);

@@ -22,6 +22,7 @@ import {
 } from '../support/archive-support.js';
 import { CountingS3Proxy } from '../support/counting-proxy.js';
 import { S3FaultProxy } from '../support/s3-fault-proxy.js';
+import { bearer, defaultKey } from '../support/http-client.js';
 import { logLines, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { createBucket, createDatabase, eventually, serviceEnv, sleep, sqlClient, type TestBucket } from '../support/test-env.js';
 
@@ -93,7 +94,7 @@ function postVia(
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...bearer(defaultKey(baseUrl)) },
         timeout: 10_000,
       },
       (res) => {

@@ -27,6 +27,7 @@ import {
   utcDayPrefix,
   type Sent,
 } from '../support/archive-support.js';
+import { post } from '../support/http-client.js';
 import { S3FaultProxy } from '../support/s3-fault-proxy.js';
 import {
   createBucket,
@@ -139,11 +140,7 @@ describe('archive to S3 (in-process app, s3rver behind a fault proxy)', () => {
       refused.map((reply) => reply.status),
       [422, 422, 400, 400, 400],
     );
-    const malformed = await fetch(`${app.url}/api/warranties`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'bad-malformed' },
-      body: '{"store_uuid": "bad-5", ',
-    });
+    const malformed = await post(app.url, '{"store_uuid": "bad-5", ', { 'x-request-id': 'bad-malformed' });
     assert.equal(malformed.status, 400);
     // An accepted POST after them, as a marker: once its object is there, the refused ones had their chance.
     const marker = await sendTracked(app.url, payload('badmarker', 0));

@@ -25,7 +25,8 @@ import { createClient } from './client/client/index.js';
 import { getPricing, getWarranty, listWarranties, submitWarranty } from './client/sdk.gen.js';
 import type { CreateWarrantyDto, ErrorCode, WarrantyView } from './client/types.gen.js';
 
-const client = createClient({ baseUrl: process.argv[2] });
+// The API key goes where the document's security scheme (http bearer) says: the client's \`auth\`.
+const client = createClient({ baseUrl: process.argv[2], auth: process.env.WARRANTY_API_KEY });
 const body: CreateWarrantyDto = ${JSON.stringify({ ...SEED_PAYLOAD, item_sku: 'generated-client-1' })};
 
 const created = await submitWarranty({ client, body });
@@ -91,7 +92,11 @@ describe('a client generated from /docs-json (@hey-api/openapi-ts), compiled wit
     await run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir }).catch((error: { stdout?: string }) => {
       throw new Error(`the generated client does not compile:\n${error.stdout ?? String(error)}`);
     });
-    const { stdout } = await run(process.execPath, [join(dir, 'out', 'main.js'), app.url], { cwd: dir, timeout: 30_000 });
+    const { stdout } = await run(process.execPath, [join(dir, 'out', 'main.js'), app.url], {
+      cwd: dir,
+      timeout: 30_000,
+      env: { ...process.env, WARRANTY_API_KEY: app.adminKey },
+    });
     result = JSON.parse(stdout);
   });
   after(async () => {

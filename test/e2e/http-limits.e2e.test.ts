@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertError } from '../support/api-assertions.js';
-import { post, send } from '../support/http-client.js';
+import { defaultKey, post, send } from '../support/http-client.js';
 import { asReply, openRaw, rawExchange, type RawConnection, type RawReply } from '../support/raw-http.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, sleep } from '../support/test-env.js';
@@ -18,8 +18,9 @@ const MAX_CONNECTIONS = 120;
 /** Node checks timeouts once a second (HttpLimits.checkIntervalMs); a loaded CI box adds some more. */
 const SLACK_MS = 1000 + 1500;
 
-const HEAD_OF_POST =
-  'POST /api/warranties HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\nX-Request-Id: slow-body\r\n\r\n';
+/** A POST's head, with a valid key (a request without one is refused before its body is read). */
+const headOfPost = (key: string) =>
+  `POST /api/warranties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 200\r\nX-Request-Id: slow-body\r\n\r\n`;
 
 /** A client that sends `prefix` at once, then the rest a few bytes at a time (until the server gives up on it). */
 function trickle(url: string, request: string, everyMs = 300, prefix = ''): { connection: RawConnection; stop: () => void } {
@@ -63,7 +64,7 @@ describe('HTTP timeouts and connection bound (service process)', () => {
       ...Array.from({ length: 40 }, () =>
         trickle(service.url, `GET /api/warranties HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(500)}\r\n\r\n`),
       ),
-      ...Array.from({ length: 30 }, () => trickle(service.url, JSON.stringify(SEED_PAYLOAD).padEnd(200), 150, HEAD_OF_POST)),
+      ...Array.from({ length: 30 }, () => trickle(service.url, JSON.stringify(SEED_PAYLOAD).padEnd(200), 150, headOfPost(defaultKey(service.url)))),
       ...Array.from({ length: 30 }, () => ({ connection: openRaw(service.url, { timeoutMs: 30_000 }), stop: () => undefined })),
     ];
     try {

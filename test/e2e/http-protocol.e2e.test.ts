@@ -7,7 +7,7 @@ import { METHODS } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
-import { post, send } from '../support/http-client.js';
+import { defaultKey, post, send } from '../support/http-client.js';
 import { asReply, rawExchange } from '../support/raw-http.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 import { MAX_JSON_DEPTH } from '../../src/common/json-body-check.js';
@@ -71,7 +71,7 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
       const deep = `{"a":${nested(4000)}}`;
       const list = await rawExchange(
         app.url,
-        `GET /api/warranties HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${deep.length}\r\n\r\n${deep}`,
+        `GET /api/warranties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${defaultKey(app.url)}\r\nContent-Type: application/json\r\nContent-Length: ${deep.length}\r\n\r\n${deep}`,
       );
       assert.equal(list.status, 200, `GET with a body: ${list.text.slice(0, 200)}`);
       for (const [method, path, status] of [

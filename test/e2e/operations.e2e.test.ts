@@ -486,10 +486,10 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       }
     });
 
-    it('input errors still win over the database (400/415/422 do not need it)', async () => {
-      assertError(await post(down.url, { ...SEED_PAYLOAD, item_cost: -1 }), 400, 'VALIDATION_FAILED', ['item_cost']);
-      assertError(await post(down.url, SEED_PAYLOAD, { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-      assertError(await post(down.url, { ...SEED_PAYLOAD, item_type: 'spaceship' }), 422, 'ITEM_NOT_ELIGIBLE');
+    it('no key or a malformed one → 401 without the database; a key not yet verified → 503 (its check needs the database)', async () => {
+      assertError(await post(down.url, { ...SEED_PAYLOAD, item_cost: -1 }, { authorization: '' }), 401, 'UNAUTHORIZED');
+      assertError(await post(down.url, SEED_PAYLOAD, { authorization: 'Bearer not-a-key' }), 401, 'UNAUTHORIZED');
+      assertUnavailable(await post(down.url, { ...SEED_PAYLOAD, item_cost: -1 }, {}, 10_000));
     });
 
     it('GET /health/ready → 503 JSON within 2 s; /health/live stays 200', async () => {
@@ -616,6 +616,10 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
           assertUnavailable(result);
           assert.ok(ms < 2000, `${ms} ms`);
         }
+        // The key was verified before the outage and is cached: input errors still need no database.
+        assertError(await post(proxied.url, { ...SEED_PAYLOAD, item_cost: -1 }), 400, 'VALIDATION_FAILED', ['item_cost']);
+        assertError(await post(proxied.url, SEED_PAYLOAD, { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+        assertError(await post(proxied.url, { ...SEED_PAYLOAD, item_type: 'spaceship' }), 422, 'ITEM_NOT_ELIGIBLE');
         const ready = await timed(() => send(proxied.url, '/health/ready', { timeoutMs: 10_000 }));
         assert.equal(ready.result.status, 503);
         assert.ok(ready.ms < 2000, `${ready.ms} ms`);

@@ -1,7 +1,7 @@
 /**
  * Swagger UI in a real browser (Debian's chromium, driven by playwright-core): the page runs under
- * the service's Content-Security-Policy, and "Try it out" → Execute works for POST and GET
- * /api/warranties, with no GET filter pre-filled. Skipped, saying why, only when /usr/bin/chromium
+ * the service's Content-Security-Policy, the Authorize button takes an API key, and "Try it out" →
+ * Execute works with it for POST and GET /api/warranties, with no GET filter pre-filled. Skipped, saying why, only when /usr/bin/chromium
  * is missing (CI installs it: .ci/run).
  */
 import assert from 'node:assert/strict';
@@ -70,10 +70,21 @@ describe('Swagger UI at /docs in headless Chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  it('Authorize: the button takes an API key (Bearer), which every "Try it out" then sends', async () => {
+    await page.locator('.auth-wrapper button.authorize').click();
+    const modal = page.locator('.modal-ux');
+    await modal.locator('input').first().fill(app.adminKey);
+    await modal.locator('button.authorize').click();
+    await modal.locator('button.btn-done').click();
+    await modal.waitFor({ state: 'detached', timeout: 5_000 });
+    assert.match((await page.locator('.auth-wrapper button.authorize').getAttribute('class')) ?? '', /locked/);
+  });
+
   it('POST /api/warranties: "Try it out" with the seed example → Execute shows 201 and the two plans', async () => {
     const block = await tryItOut(page, 'submitWarranty');
     const shown = await execute(block);
     assert.equal(shown.status, '201', shown.body);
+    assert.match(await block.locator('.curl-command').first().innerText(), /Authorization: Bearer wsk_admin_/);
     const body = JSON.parse(shown.body);
     assert.deepEqual(
       body.warranties.map((w: any) => [w.warranty_duration_months, w.warranty_price]),

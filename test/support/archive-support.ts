@@ -1,5 +1,6 @@
 /** Helpers shared by the archive end-to-end tests. */
-import { post } from './http-client.js';
+import { prefixFrom } from '../../src/access/api-key.js';
+import { defaultKey, post } from './http-client.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -42,6 +43,8 @@ export interface Sent {
   endedAt: number;
   /** Set when the request failed at the transport level (e.g. the server was killed). */
   error?: string;
+  /** The public prefix of the API key it was sent with (the app's default key). */
+  keyPrefix: string;
 }
 
 /** POSTs a payload with its own X-Request-Id and times it; never throws (transport errors are reported in `error`). */
@@ -52,11 +55,12 @@ export async function sendTracked(
   timeoutMs = 15_000,
 ): Promise<Sent> {
   const startedAt = Date.now();
+  const keyPrefix = prefixFrom(defaultKey(baseUrl))!;
   try {
     const reply = await post(baseUrl, body, { 'x-request-id': requestId }, timeoutMs);
-    return { requestId, payload: body, status: reply.status, body: reply.body, startedAt, endedAt: Date.now() };
+    return { requestId, payload: body, status: reply.status, body: reply.body, startedAt, endedAt: Date.now(), keyPrefix };
   } catch (error) {
-    return { requestId, payload: body, status: 0, body: undefined, startedAt, endedAt: Date.now(), error: String(error) };
+    return { requestId, payload: body, status: 0, body: undefined, startedAt, endedAt: Date.now(), error: String(error), keyPrefix };
   }
 }
 
@@ -114,13 +118,14 @@ export async function pendingCount(sql: pg.Client): Promise<number> {
 /**
  * The archived document of an accepted POST matches what the client sent and received: key layout with the
  * UTC day of its arrival and its store, event id = key's file name, request = raw payload, response = the
- * HTTP status and body, request_id = the client's X-Request-Id.
+ * HTTP status and body, request_id = the client's X-Request-Id, key_prefix = the public prefix of its API key.
  */
 export function assertArchivedDocument(key: string, document: any, sent: Sent): void {
   const context = `${key} for ${sent.requestId}`;
   const match = KEY_PATTERN.exec(key);
   assert.ok(match, `key layout: ${context}`);
-  assert.deepEqual(Object.keys(document).sort(), ['event_id', 'received_at', 'request', 'request_id', 'response'], context);
+  assert.deepEqual(Object.keys(document).sort(), ['event_id', 'key_prefix', 'received_at', 'request', 'request_id', 'response'], context);
+  assert.equal(document.key_prefix, sent.keyPrefix, `key_prefix names the key that sent it: ${context}`);
   assert.equal(match[5], document.event_id, `event_id is the key's file name: ${context}`);
   assert.equal(match[4], String(sent.payload.store_uuid).trim(), `store segment: ${context}`);
   assert.equal(document.request_id, sent.requestId, context);

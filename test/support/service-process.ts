@@ -1,6 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEV_ADMIN_KEY_FILE } from '../../src/access/dev-admin-key.js';
+import { withApiKeys } from '../../src/access/keys-context.js';
 import { freePort } from '../../src/common/free-port.js';
+import { useKey } from './http-client.js';
 
 /** The compiled service entry point, wherever this file was compiled to (dist/test/support → dist/src). */
 export const MAIN_SCRIPT = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -10,6 +15,8 @@ const MAX_OUTPUT_CHARS = 1_000_000;
 
 export interface ServiceProcess {
   url: string;
+  /** An admin key for it; the HTTP client sends it to `url` by default. */
+  adminKey: string;
   child: ChildProcess;
   /** What the process printed on stdout and stderr (the last MAX_OUTPUT_CHARS characters). */
   output(): string;
@@ -41,6 +48,16 @@ export interface ServiceProcessOptions {
 }
 
 const BASICS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+/**
+ * An admin key for a service started with `env`: on DATABASE_URL one issued like `npm run keys` does
+ * (ApiKeysService over that database); on the embedded default the development key the service
+ * created at start-up (DATA_DIR/dev-admin-key).
+ */
+async function adminKeyFor(env: Record<string, string>): Promise<string> {
+  if (env.DATABASE_URL) return withApiKeys(env.DATABASE_URL, async (keys) => (await keys.issue({ kind: 'admin' })).key);
+  return readFileSync(join(resolve(env.DATA_DIR ?? '.data'), DEV_ADMIN_KEY_FILE), 'utf8').trim();
+}
 
 /**
  * The compiled service (dist/src/main.js) as its own process, as in production, on 127.0.0.1 and a
@@ -94,8 +111,12 @@ export async function startServiceProcess(env: Record<string, string>, options: 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
+  const adminKey = await adminKeyFor(env);
+  useKey(url, adminKey);
+
   return {
     url,
+    adminKey,
     child,
     output: () => output,
     errors: () => errors,

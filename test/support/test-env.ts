@@ -8,11 +8,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ModuleMetadata } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
+import { generateKey } from '../../src/access/api-key.js';
+import { ApiKeysService, type KeyRequest } from '../../src/access/api-keys.service.js';
 import { appOptions, configureApp } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import { appConfig, loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { applyMigrations } from '../../src/database/migrate.js';
+import { forgetKey, useKey } from './http-client.js';
 
 /** Set by test/support/run-tests.ts (npm test). */
 function requiredEnv(name: 'TEST_DATABASE_URL' | 'TEST_S3_ENDPOINT'): string {
@@ -111,6 +114,10 @@ export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
   url: string;
+  /** An admin key issued for this app; the HTTP client sends it to `url` by default. */
+  adminKey: string;
+  /** Issues a key through the app's own ApiKeysService. */
+  issueKey(request: KeyRequest): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -131,7 +138,23 @@ export async function startApp(
   const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>(appOptions()), config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
-  return { app, config, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const url = `http://127.0.0.1:${port}`;
+  const issueKey = async (request: KeyRequest) => (await app.get(ApiKeysService).issue(request)).key;
+  // With no reachable database (the tests of that case) no key can be issued: requests then carry a
+  // well-formed key nobody issued, whose first verification needs the database like everything else.
+  const adminKey = await issueKey({ kind: 'admin' }).catch(() => generateKey('admin').key);
+  useKey(url, adminKey);
+  return {
+    app,
+    config,
+    url,
+    adminKey,
+    issueKey,
+    close: async () => {
+      forgetKey(url);
+      await app.close();
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

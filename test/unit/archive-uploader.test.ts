@@ -100,6 +100,7 @@ function record(id: number, attempts = 1): ArchiveRecordRef {
       event_id: eventId,
       request_id: `req-${id}`,
       received_at: '2026-11-23T10:00:00.000Z',
+      key_prefix: 'wsk_admin_0123456789ab',
       request: { store_uuid: `store-${id}` },
       response: { status: 201, body: { warranties: [] } },
     },

@@ -18,5 +18,7 @@ export class ItemSubmittedEvent {
     readonly result: SubmissionResult,
     /** The HTTP answer the store receives. */
     readonly response: { status: number; body: unknown },
+    /** The public prefix of the API key that made the request (never the key itself). */
+    readonly keyPrefix: string,
   ) {}
 }

@@ -1,0 +1,119 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Counter, Registry } from 'prom-client';
+import { appConfig, type AppConfig } from '../config/app-config.js';
+import { hashKey, parseKey, sameHash, type Caller } from './api-key.js';
+import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
+
+export type RejectionReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
+export type Verdict = { ok: true; caller: Caller } | { ok: false; reason: RejectionReason };
+
+/** Keys kept in memory per process; a key in steady use stays, the oldest entry goes first. */
+const MAX_CACHED_KEYS = 20_000;
+/** Prefixes known not to exist, kept apart so that guessing cannot evict real keys. */
+const MAX_CACHED_UNKNOWN = 2_000;
+/** `last_used_at` is written at most this often per key and process (and the UPDATE itself skips fresher rows). */
+export const TOUCH_INTERVAL_MS = 60_000;
+
+interface Cached {
+  record: ApiKeyRecord | undefined;
+  expiresAt: number;
+}
+
+/**
+ * Verifies `Authorization: Bearer <key>`. The api_key row is read once per key per cache TTL
+ * (API_KEY_CACHE_TTL_MS, default 30 s) and kept in a bounded in-process cache, so the hot path costs
+ * one SHA-256 and a constant-time comparison, no database round trip; a revocation therefore takes
+ * effect within the TTL. Concurrent first uses of a key share one read. Refusals are counted by
+ * reason (`api_key_rejections_total`), so guessing shows on /metrics.
+ */
+@Injectable()
+export class KeyVerifier {
+  private readonly logger = new Logger('Access');
+  private readonly known = new Map<string, Cached>();
+  private readonly unknown = new Map<string, number>();
+  private readonly loading = new Map<string, Promise<ApiKeyRecord | undefined>>();
+  private readonly touchedAt = new Map<string, number>();
+  private readonly rejections: Counter<'reason'>;
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    @Inject(appConfig.KEY) config: AppConfig,
+    registry: Registry,
+  ) {
+    this.ttlMs = config.access.keyCacheTtlMs;
+    this.rejections = new Counter({
+      name: 'api_key_rejections_total',
+      help: 'Requests refused for their API key: missing, malformed, unknown (or wrong secret) or revoked',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+  }
+
+  /** Verifies a key as sent (undefined: none was sent). */
+  async verify(key: string | undefined): Promise<Verdict> {
+    const verdict = await this.check(key);
+    if (!verdict.ok) this.rejections.inc({ reason: verdict.reason });
+    return verdict;
+  }
+
+  private async check(key: string | undefined): Promise<Verdict> {
+    if (key === undefined) return { ok: false, reason: 'missing' };
+    const parsed = parseKey(key);
+    if (!parsed) return { ok: false, reason: 'malformed' };
+    const record = await this.record(parsed.prefix);
+    // Hash and compare even for an unknown prefix, so the answer takes the same time either way.
+    const matches = sameHash(hashKey(key), record?.keyHash ?? '0'.repeat(64));
+    if (!record || !matches || record.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
+    if (record.revokedAt !== null) return { ok: false, reason: 'revoked' };
+    this.touch(record.prefix);
+    const caller: Caller =
+      record.kind === 'store' && record.storeUuid !== null
+        ? { kind: 'store', keyPrefix: record.prefix, storeUuid: record.storeUuid }
+        : { kind: 'admin', keyPrefix: record.prefix };
+    return { ok: true, caller };
+  }
+
+  private async record(prefix: string): Promise<ApiKeyRecord | undefined> {
+    const now = Date.now();
+    const cached = this.known.get(prefix);
+    if (cached && cached.expiresAt > now) return cached.record;
+    const unknownUntil = this.unknown.get(prefix);
+    if (unknownUntil !== undefined && unknownUntil > now) return undefined;
+    let load = this.loading.get(prefix);
+    if (!load) {
+      load = this.keys.findByPrefix(prefix).finally(() => this.loading.delete(prefix));
+      this.loading.set(prefix, load);
+      void load.then(
+        (record) => this.remember(prefix, record),
+        () => undefined,
+      );
+    }
+    return load;
+  }
+
+  private remember(prefix: string, record: ApiKeyRecord | undefined): void {
+    if (this.ttlMs === 0) return;
+    const expiresAt = Date.now() + this.ttlMs;
+    const map: Map<string, unknown> = record ? this.known : this.unknown;
+    map.delete(prefix); // re-inserted at the end: oldest-first eviction
+    if (map.size >= (record ? MAX_CACHED_KEYS : MAX_CACHED_UNKNOWN)) map.delete(map.keys().next().value!);
+    if (record) this.known.set(prefix, { record, expiresAt });
+    else this.unknown.set(prefix, expiresAt);
+  }
+
+  /** Writes last_used_at off the request path, at most once per TOUCH_INTERVAL_MS per key. */
+  private touch(prefix: string): void {
+    const now = Date.now();
+    if (now - (this.touchedAt.get(prefix) ?? -Infinity) < TOUCH_INTERVAL_MS) return;
+    if (this.touchedAt.size >= MAX_CACHED_KEYS) this.touchedAt.clear();
+    this.touchedAt.set(prefix, now);
+    this.keys.touch(prefix).catch((error: unknown) =>
+      this.logger.warn({
+        message: 'could not note a key as used',
+        key_prefix: prefix,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
+}
