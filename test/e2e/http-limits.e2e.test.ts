@@ -64,7 +64,9 @@ describe('HTTP timeouts and connection bound (service process)', () => {
       ...Array.from({ length: 40 }, () =>
         trickle(service.url, `GET /api/warranties HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(500)}\r\n\r\n`),
       ),
-      ...Array.from({ length: 30 }, () => trickle(service.url, JSON.stringify(SEED_PAYLOAD).padEnd(200), 150, headOfPost(defaultKey(service.url)))),
+      ...Array.from({ length: 30 }, () =>
+        trickle(service.url, JSON.stringify(SEED_PAYLOAD).padEnd(200), 150, headOfPost(defaultKey(service.url))),
+      ),
       ...Array.from({ length: 30 }, () => ({ connection: openRaw(service.url, { timeoutMs: 30_000 }), stop: () => undefined })),
     ];
     try {
