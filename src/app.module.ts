@@ -7,7 +7,7 @@ import { AccessGate } from './access/access.gate.js';
 import { AccessModule } from './access/access.module.js';
 import { ArchiveModule } from './archive/archive.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
-import { JsonBodyMiddleware } from './common/json-body.middleware.js';
+import { JsonBodyMiddleware, LargeJsonBodyMiddleware } from './common/json-body.middleware.js';
 import { loggerParams } from './common/logging.js';
 import { RequestValidationPipe } from './common/validation.pipe.js';
 import { appConfig, type AppConfig } from './config/app-config.js';
@@ -42,6 +42,8 @@ export class AppModule implements NestModule {
     consumer
       .apply(AccessGate)
       .forRoutes({ path: 'api/{*path}', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.ALL });
-    consumer.apply(JsonBodyMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    const batch = { path: 'api/warranties/batch', method: RequestMethod.POST };
+    consumer.apply(LargeJsonBodyMiddleware).forRoutes(batch);
+    consumer.apply(JsonBodyMiddleware).exclude(batch).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

@@ -8,6 +8,7 @@ import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, logLevelFrom, type AppConfig } from './config/app-config.js';
 import { trackForShutdown } from './common/http-shutdown.js';
 import { createLogger } from './common/logging.js';
+import { Draining } from './health/draining.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
@@ -29,11 +30,15 @@ function addresses(config: AppConfig): { api: string; docs: string } {
 }
 
 /** Serves until SIGTERM/SIGINT: stop accepting, finish in-flight requests, drain the archive, close the pool. */
-async function serve(config: AppConfig): Promise<() => Promise<void>> {
+async function serve(config: AppConfig): Promise<(signal: NodeJS.Signals) => Promise<void>> {
   const app: INestApplication = await createApp(config);
   await app.listen(config.port, config.host);
   const closeHttp = trackForShutdown(app.getHttpServer() as Server);
-  return async () => {
+  return async (signal) => {
+    // SIGTERM (a deploy, an orchestrator): readiness says 503 at once, requests are still served for
+    // SHUTDOWN_DELAY_MS so the load balancer stops routing here first. Ctrl-C (SIGINT) skips the wait.
+    app.get(Draining).start();
+    if (signal === 'SIGTERM' && config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
     await closeHttp(config.shutdownDrainMs);
     await app.close();
   };
@@ -80,8 +85,8 @@ async function runPrimary(config: AppConfig): Promise<void> {
   if (config.workers === 1) {
     const stop = await serve(resolved);
     log('log', 'listening', { port: config.port, workers: 1, ...addresses(config) });
-    onSignal(async () => {
-      await stop();
+    onSignal(async (signal) => {
+      await stop(signal);
       await embedded?.stop();
     });
     return;

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Sql } from '../database/sql.js';
+import { BATCH_SUBMITTED, BatchSubmittedEvent } from '../warranties/events/batch-submitted.event.js';
 import { ITEM_SUBMITTED, ItemSubmittedEvent } from '../warranties/events/item-submitted.event.js';
 import { ArchiveRecordRepository } from './archive-record.repository.js';
 import { ArchiveUploader } from './archive-uploader.js';
 
 /**
- * Archives every submission. The record is written in the submission's own transaction (the event is
+ * Archives every submission (a single item or a batch: one record per request). The record is written in the submission's own transaction (the event is
  * published inside it, and an error here rolls the submission back), so a committed submission always
  * has its record; the upload starts after commit, off the request path.
  */
@@ -20,10 +21,19 @@ export class ArchiveListener {
 
   @OnEvent(ITEM_SUBMITTED, { suppressErrors: false })
   async onItemSubmitted(event: ItemSubmittedEvent): Promise<void> {
+    await this.record(event, event.item.store_uuid);
+  }
+
+  @OnEvent(BATCH_SUBMITTED, { suppressErrors: false })
+  async onBatchSubmitted(event: BatchSubmittedEvent): Promise<void> {
+    await this.record(event, event.storeUuid);
+  }
+
+  private async record(event: ItemSubmittedEvent | BatchSubmittedEvent, storeUuid: string): Promise<void> {
     const record = await this.records.add({
       requestId: event.requestId,
       receivedAt: event.receivedAt,
-      storeUuid: event.item.store_uuid,
+      storeUuid,
       keyPrefix: event.keyPrefix,
       request: event.payload,
       response: event.response,

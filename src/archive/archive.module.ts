@@ -6,6 +6,7 @@ import { ArchiveRecordSchema } from './archive-record.entity.js';
 import { ArchiveRecordRepository } from './archive-record.repository.js';
 import { ArchiveSweeper } from './archive-sweeper.js';
 import { ArchiveTarget } from './archive-target.js';
+import { ArchiveTargetProbe } from './archive-target.probe.js';
 import { ArchiveUploader } from './archive-uploader.js';
 import { ArchiveListener } from './archive.listener.js';
 import { LocalArchiveTarget } from './local-archive-target.js';
@@ -26,6 +27,7 @@ export function createArchiveTarget(config: AppConfig): ArchiveTarget {
     ArchiveUploader,
     ArchiveListener,
     ArchiveSweeper,
+    ArchiveTargetProbe,
   ],
   exports: [ArchiveRecordRepository, ArchiveTarget],
 })

@@ -6,7 +6,10 @@ import { jsonBodyProblems, withoutProblems } from './json-body-check.js';
 import type { RequestWithBodyProblems } from './request-context.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
-const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: true, type: () => true });
+/** Routes that take more (a catalogue batch: up to 1 MiB), mounted with LargeJsonBodyMiddleware. */
+export const MAX_LARGE_BODY_BYTES = 1024 * 1024;
+
+const describeSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`);
 
 function hasBody(request: Request): boolean {
   const length = request.headers['content-length'];
@@ -14,10 +17,10 @@ function hasBody(request: Request): boolean {
 }
 
 /** body-parser's error types, as the client should see them. */
-function parserError(error: { type?: string }): ApiError {
+function parserError(error: { type?: string }, limitBytes: number): ApiError {
   switch (error.type) {
     case 'entity.too.large':
-      return new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+      return new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${describeSize(limitBytes)}`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be UTF-8 JSON');
@@ -40,13 +43,21 @@ function parserError(error: { type?: string }): ApiError {
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
+  protected readonly limitBytes: number = MAX_BODY_BYTES;
+  private parser: ReturnType<typeof express.json> | undefined;
+
+  /** Made on first use, so that a subclass's limit is the one it gets. */
+  private get parseJson(): ReturnType<typeof express.json> {
+    return (this.parser ??= express.json({ limit: this.limitBytes, strict: true, type: () => true }));
+  }
+
   use(request: Request, response: Response, next: NextFunction): void {
     if (!hasBody(request)) return next();
     if (!request.is('application/json')) {
       throw new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
     }
-    parseJson(request, response, (error?: unknown) => {
-      if (error) return next(parserError(error as { type?: string }));
+    this.parseJson(request, response, (error?: unknown) => {
+      if (error) return next(parserError(error as { type?: string }, this.limitBytes));
       // Taken out here, before validation or anything recursive sees it: too deep, or not storable.
       const problems = jsonBodyProblems(request.body);
       if (problems.length > 0) {
@@ -56,4 +67,10 @@ export class JsonBodyMiddleware implements NestMiddleware {
       next();
     });
   }
+}
+
+/** The same parsing with the larger limit (POST /api/warranties/batch). */
+@Injectable()
+export class LargeJsonBodyMiddleware extends JsonBodyMiddleware {
+  protected override readonly limitBytes = MAX_LARGE_BODY_BYTES;
 }

@@ -6,6 +6,8 @@ export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trac
 
 /** Everything the service reads from its environment, parsed and validated once at start-up. */
 export interface AppConfig {
+  /** NODE_ENV=production: no development fallbacks (embedded database, unchecked archive folder). */
+  production: boolean;
   port: number;
   host: string;
   /** Number of HTTP worker processes (Node cluster); 1 runs the app in the main process. */
@@ -41,6 +43,8 @@ export interface AppConfig {
     stuckAfterMs: number;
   };
   shutdownDrainMs: number;
+  /** After SIGTERM, readiness answers 503 while requests are still served this long, so the load balancer stops routing first. */
+  shutdownDelayMs: number;
   /** Origins allowed to call the API from a browser (CORS_ORIGINS); empty: CORS off. */
   corsOrigins: string[];
   /** What the HTTP server allows a client, per process (README, "Limits a client and a load balancer can rely on"). */
@@ -203,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const read = new EnvReader(env);
   const dataDir = resolve(read.string('DATA_DIR') ?? '.data');
   const config: AppConfig = {
+    production: read.string('NODE_ENV') === 'production',
     port: read.int('PORT', 3000, 0, 65535),
     host: read.string('HOST') ?? '0.0.0.0',
     workers: read.int('WEB_CONCURRENCY', 1, 1, 64),
@@ -232,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       stuckAfterMs: read.int('ARCHIVE_STUCK_AFTER_MS', 300000, 1000, 86400000),
     },
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
+    shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', 5000, 0, 600000),
     corsOrigins: read.origins('CORS_ORIGINS'),
     http: httpLimits(read),
     access: {
@@ -242,6 +248,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');
+  }
+  if (config.production && !config.database.url) {
+    read.problems.push('DATABASE_URL is required in production (NODE_ENV=production): the embedded PostgreSQL is a development fallback');
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -3,12 +3,14 @@ import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/sw
 import {
   HealthCheck,
   HealthCheckService,
+  HealthIndicatorService,
   MikroOrmHealthIndicator,
   type HealthCheckResult,
   type HealthIndicatorFunction,
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { ArchiveBacklogHealth, HEALTH_CHECK_TIMEOUT_MS } from './archive-backlog.health.js';
+import { Draining } from './draining.js';
 
 @ApiTags('health')
 @Controller('health')
@@ -17,6 +19,8 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: MikroOrmHealthIndicator,
     private readonly archive: ArchiveBacklogHealth,
+    private readonly draining: Draining,
+    private readonly indicators: HealthIndicatorService,
   ) {}
 
   @Get('live')
@@ -31,6 +35,8 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: database reachable (503 otherwise); archive backlog reported' })
   @ApiServiceUnavailableResponse({ description: 'A check failed; the body says which (terminus format).' })
   ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    // Shutting down: not ready, at once and without asking anything else (the load balancer must stop routing here).
+    if (this.draining.active) return this.report([() => this.indicators.check('shutdown').down({ message: 'draining' })], response);
     return this.report(
       [() => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS }), () => this.archive.check()],
       response,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiCreatedResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Caller } from '../access/api-key.js';
@@ -6,11 +6,21 @@ import { CurrentCaller } from '../access/caller.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { ApiErrors } from '../common/api-docs.js';
 import type { RequestWithContext } from '../common/request-context.js';
+import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
 import { CreateWarrantyDto } from './dto/create-warranty.dto.js';
 import { DEFAULT_PAGE_SIZE, ListWarrantiesQuery } from './dto/list-warranties.query.js';
-import { submissionResponse, toWarrantyView, WarrantiesView, WarrantyPageView, WarrantyView } from './dto/warranty.view.js';
+import {
+  batchResponse,
+  BatchView,
+  submissionResponse,
+  toWarrantyView,
+  WarrantiesView,
+  WarrantyPageView,
+  WarrantyView,
+} from './dto/warranty.view.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
-import { WarrantiesService } from './warranties.service.js';
+import { WarrantiesService, type BatchEntry } from './warranties.service.js';
+import { RequestValidationPipe } from '../common/validation.pipe.js';
 
 const SEED_PAYLOAD = {
   store_uuid: 'b21ad0676f26439',
@@ -19,11 +29,21 @@ const SEED_PAYLOAD = {
   item_cost: 150.0,
   item_title: "Amy's Sectional Sofa",
 };
+const BATCH_EXAMPLE = {
+  store_uuid: SEED_PAYLOAD.store_uuid,
+  items: [
+    { item_type: 'furniture', item_sku: '986kjeo8fy9qhu', item_cost: 150.0, item_title: "Amy's Sectional Sofa" },
+    { item_type: 'electronics', item_sku: 'tv-55-oled', item_cost: 1299.99, item_title: '55" OLED TV' },
+  ],
+};
 const MAX_ID = 9_007_199_254_740_991;
 
 @ApiTags('warranties')
 @Controller('api/warranties')
 export class WarrantiesController {
+  /** The rules of a single POST's body, applied to each item of a batch. */
+  private readonly itemRules = new RequestValidationPipe();
+
   constructor(private readonly warranties: WarrantiesService) {}
 
   @Post()
@@ -53,6 +73,45 @@ export class WarrantiesController {
     const { status, body } = submissionResponse(result);
     response.status(status);
     return body;
+  }
+
+  @Post('batch')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'submitWarrantyBatch',
+    summary: 'Submit up to 500 items of one store at once (catalogue sync)',
+    description:
+      'Each item is validated, priced and saved on its own, with the same rules and upsert semantics as a single POST; ' +
+      'the answer has one result per item, in order, with the status a single POST of it would have had. ' +
+      'A bad envelope (store_uuid, items) is a 400 and nothing is written. The same SKU twice: the later one wins. ' +
+      'Body up to 1 MiB.',
+  })
+  @ApiBody({ type: CreateWarrantyBatchDto, examples: { seed: { summary: 'Two items', value: BATCH_EXAMPLE } } })
+  @ApiOkResponse({ type: BatchView, description: 'One result per item: 201/200 with its plans, or 400/422 with its error.' })
+  @ApiErrors('400-body', 403, 413, 415, 503)
+  async submitBatch(
+    @Body() dto: CreateWarrantyBatchDto,
+    @Req() request: RequestWithContext,
+    @CurrentCaller() caller: Caller,
+  ): Promise<BatchView> {
+    // Each item through the same validation as a single POST's body: a bad item is its own 400 result.
+    const entries = await Promise.all(
+      dto.items.map(async (raw): Promise<BatchEntry> => {
+        try {
+          return { item: (await this.itemRules.transform(raw, { type: 'body', metatype: BatchItemDto })) as BatchItemDto };
+        } catch (error) {
+          if (error instanceof ApiError) return { refused: error };
+          throw error;
+        }
+      }),
+    );
+    const outcomes = await this.warranties.submitBatch(dto.store_uuid, entries, {
+      requestId: request.requestId,
+      receivedAt: request.receivedAt,
+      payload: request.body,
+      caller,
+    });
+    return batchResponse(outcomes).body;
   }
 
   @Get()

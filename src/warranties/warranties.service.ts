@@ -6,7 +6,8 @@ import { Sql } from '../database/sql.js';
 import { ItemRepository, type ItemFacts } from '../items/item.repository.js';
 import { PricingService, type Quote } from '../pricing/pricing.service.js';
 import { StoresService } from '../stores/stores.service.js';
-import { submissionResponse } from './dto/warranty.view.js';
+import { batchResponse, submissionResponse } from './dto/warranty.view.js';
+import { BATCH_SUBMITTED, BatchSubmittedEvent } from './events/batch-submitted.event.js';
 import { ITEM_SUBMITTED, ItemSubmittedEvent } from './events/item-submitted.event.js';
 import type { SubmissionResult, SubmittedItem, Warranty, WarrantyFilter } from './warranty.js';
 import { ItemNotEligibleError, StoreMismatchError, WarrantyNotFoundError } from './warranty.errors.js';
@@ -23,6 +24,55 @@ const samePlans = (stored: SavedPlan[], quote: Quote) =>
       saved.durationMonths === plan.durationMonths && saved.priceCents === plan.priceCents && saved.pricingVersion === quote.pricingVersion
     );
   });
+
+/** An item, priced: what to store and the plans it gets. */
+interface PricedItem {
+  item: SubmittedItem;
+  facts: ItemFacts;
+  quote: Quote;
+}
+
+/** An entry of a batch as the controller hands it over: a valid item, or why it was refused (400). */
+export type BatchEntry = { item: Omit<SubmittedItem, 'store_uuid'> } | { refused: unknown };
+
+/** What became of a batch entry: saved (its result), or refused (by validation or pricing) and why. */
+export type BatchOutcome = { result: SubmissionResult } | { refused: unknown };
+
+/**
+ * The positions of `items` in rounds whose SKUs are distinct: first occurrences in the first round,
+ * second ones in the second… so a SKU sent twice is saved twice, in order (the later one wins).
+ */
+function roundsOfDistinctSkus(items: readonly PricedItem[]): number[][] {
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  items.forEach((priced, i) => {
+    const round = seen.get(priced.facts.sku) ?? 0;
+    seen.set(priced.facts.sku, round + 1);
+    (rounds[round] ??= []).push(i);
+  });
+  return rounds;
+}
+
+function resultOf(storeId: number, storeUuid: string, priced: PricedItem, plans: readonly SavedPlan[]): SubmissionResult {
+  const { item, facts } = priced;
+  return {
+    created: plans.some((plan) => plan.inserted),
+    warranties: plans.map((plan): Warranty => ({
+      id: plan.id,
+      storeId,
+      storeUuid,
+      itemSku: item.item_sku,
+      itemType: item.item_type,
+      itemTitle: item.item_title,
+      itemCostCents: facts.costCents,
+      priceCents: plan.priceCents,
+      durationMonths: plan.durationMonths,
+      pricingVersion: plan.pricingVersion,
+      createdAt: plan.createdAt,
+      updatedAt: plan.updatedAt,
+    })),
+  };
+}
 
 /** Where a submission came from, for whoever listens to it (the archive keeps it). */
 export interface SubmissionContext {
@@ -57,41 +107,9 @@ export class WarrantiesService {
    */
   async submit(item: SubmittedItem, context: SubmissionContext): Promise<SubmissionResult> {
     assertMayActFor(context.caller, item.store_uuid);
-    const costCents = centsFromAmount(item.item_cost);
-    const quote = this.pricing.quote(item.item_type, costCents);
-    if (quote.plans.length === 0) {
-      throw new ItemNotEligibleError(
-        this.pricing.refusal(item.item_type, costCents) ?? { message: 'No protection plan is offered', details: [] },
-      );
-    }
+    const priced = this.price(item);
     return this.sql.transaction(async () => {
-      const storeId = await this.stores.ensure(item.store_uuid);
-      const facts: ItemFacts = { sku: item.item_sku, type: item.item_type, title: item.item_title, costCents };
-      const found = await this.items.insertOrFind(storeId, facts);
-      // An item stored exactly as sent, with exactly the quoted plans, is answered from what is stored:
-      // no row lock and no rewrite, so identical re-sends (even hundreds at once) never queue.
-      let plans = !found.inserted && sameItem(found.stored, facts) ? await this.warranties.plansOf(found.id) : undefined;
-      if (!plans || !samePlans(plans, quote)) {
-        if (!found.inserted) await this.items.update(found.id, facts);
-        plans = await this.warranties.replacePlans(found.id, storeId, item.item_type, quote);
-      }
-      const result: SubmissionResult = {
-        created: plans.some((plan) => plan.inserted),
-        warranties: plans.map((plan): Warranty => ({
-          id: plan.id,
-          storeId,
-          storeUuid: item.store_uuid,
-          itemSku: item.item_sku,
-          itemType: item.item_type,
-          itemTitle: item.item_title,
-          itemCostCents: costCents,
-          priceCents: plan.priceCents,
-          durationMonths: plan.durationMonths,
-          pricingVersion: plan.pricingVersion,
-          createdAt: plan.createdAt,
-          updatedAt: plan.updatedAt,
-        })),
-      };
+      const [result] = await this.save(item.store_uuid, [priced]);
       await this.events.emitAsync(
         ITEM_SUBMITTED,
         new ItemSubmittedEvent(
@@ -106,6 +124,103 @@ export class WarrantiesService {
       );
       return result;
     });
+  }
+
+  /**
+   * A catalogue sync: each item of one store priced and saved on its own terms (the same rules and
+   * upsert semantics as a single submission; an item refused by validation or pricing does not stop
+   * the others), all in one transaction with set-based statements, and one archive record for the
+   * request. The same SKU twice: the later one wins, both get results. One outcome per entry, in order.
+   */
+  async submitBatch(storeUuid: string, entries: readonly BatchEntry[], context: SubmissionContext): Promise<BatchOutcome[]> {
+    assertMayActFor(context.caller, storeUuid);
+    const outcomes: BatchOutcome[] = new Array(entries.length);
+    const accepted: { index: number; priced: PricedItem }[] = [];
+    entries.forEach((entry, index) => {
+      if ('refused' in entry) {
+        outcomes[index] = { refused: entry.refused };
+        return;
+      }
+      try {
+        accepted.push({ index, priced: this.price({ ...entry.item, store_uuid: storeUuid }) });
+      } catch (error) {
+        if (!(error instanceof ItemNotEligibleError)) throw error;
+        outcomes[index] = { refused: error };
+      }
+    });
+    return this.sql.transaction(async () => {
+      const results =
+        accepted.length > 0
+          ? await this.save(
+              storeUuid,
+              accepted.map((entry) => entry.priced),
+            )
+          : [];
+      accepted.forEach((entry, k) => (outcomes[entry.index] = { result: results[k] }));
+      await this.events.emitAsync(
+        BATCH_SUBMITTED,
+        new BatchSubmittedEvent(
+          context.requestId,
+          context.receivedAt,
+          context.payload,
+          storeUuid,
+          batchResponse(outcomes),
+          context.caller.keyPrefix,
+        ),
+      );
+      return outcomes;
+    });
+  }
+
+  /** The item's plans from the pricing table; an item that gets none is refused (nothing is written). */
+  private price(item: SubmittedItem): PricedItem {
+    const costCents = centsFromAmount(item.item_cost);
+    const quote = this.pricing.quote(item.item_type, costCents);
+    if (quote.plans.length === 0) {
+      throw new ItemNotEligibleError(
+        this.pricing.refusal(item.item_type, costCents) ?? { message: 'No protection plan is offered', details: [] },
+      );
+    }
+    return { item, quote, facts: { sku: item.item_sku, type: item.item_type, title: item.item_title, costCents } };
+  }
+
+  /**
+   * Saves priced items of one store inside the caller's transaction, with a few statements for all of
+   * them (not per item). Items stored exactly as sent, with exactly the quoted plans, are answered from
+   * what is stored: no row lock and no rewrite, so identical re-sends (even hundreds at once) never
+   * queue. A SKU sent twice is saved again in a later round, so the later one wins. One result per item.
+   */
+  private async save(storeUuid: string, items: readonly PricedItem[]): Promise<SubmissionResult[]> {
+    const storeId = await this.stores.ensure(storeUuid);
+    const results: SubmissionResult[] = new Array(items.length);
+    for (const round of roundsOfDistinctSkus(items)) {
+      const sent = round.map((i) => items[i]);
+      const found = await this.items.insertOrFind(
+        storeId,
+        sent.map((priced) => priced.facts),
+      );
+      const unchanged = sent.map((priced, k) => !found[k].inserted && sameItem(found[k].stored, priced.facts));
+      const stored = unchanged.some(Boolean)
+        ? await this.warranties.plansOf(found.filter((_, k) => unchanged[k]).map((item) => item.id))
+        : new Map();
+      const plans: SavedPlan[][] = new Array(sent.length);
+      const toWrite: number[] = [];
+      sent.forEach((priced, k) => {
+        const kept = unchanged[k] ? stored.get(found[k].id) : undefined;
+        if (kept && samePlans(kept, priced.quote)) plans[k] = kept;
+        else toWrite.push(k);
+      });
+      const changed = toWrite.filter((k) => !found[k].inserted);
+      if (changed.length > 0) await this.items.update(changed.map((k) => ({ id: found[k].id, facts: sent[k].facts })));
+      if (toWrite.length > 0) {
+        const saved = await this.warranties.replacePlans(
+          toWrite.map((k) => ({ itemId: found[k].id, storeId, itemType: sent[k].item.item_type, quote: sent[k].quote })),
+        );
+        for (const k of toWrite) plans[k] = saved.get(found[k].id) ?? [];
+      }
+      round.forEach((i, k) => (results[i] = resultOf(storeId, storeUuid, sent[k], plans[k])));
+    }
+    return results;
   }
 
   /**

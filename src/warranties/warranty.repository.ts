@@ -39,6 +39,27 @@ const toSavedPlan = (row: PlanRow): SavedPlan => ({
 
 const byDuration = (a: SavedPlan, b: SavedPlan) => a.durationMonths - b.durationMonths;
 
+/** Rows of several items' plans → each item's plans, ordered by duration. */
+function byItem(rows: readonly (PlanRow & { item_id: string })[]): Map<number, SavedPlan[]> {
+  const plans = new Map<number, SavedPlan[]>();
+  for (const row of rows) {
+    const itemId = Number(row.item_id);
+    const list = plans.get(itemId) ?? [];
+    list.push(toSavedPlan(row));
+    plans.set(itemId, list);
+  }
+  for (const list of plans.values()) list.sort(byDuration);
+  return plans;
+}
+
+/** One item's plan set to save: its quote. */
+export interface PlanSet {
+  itemId: number;
+  storeId: number;
+  itemType: string;
+  quote: Quote;
+}
+
 interface WarrantyRow {
   id: string;
   store_id: string;
@@ -92,42 +113,53 @@ export class WarrantyRepository {
   ) {}
 
   /**
-   * Makes the item's plans exactly the quoted ones: drops durations no longer offered, upserts the
-   * rest (ids kept). One statement, one round trip — the unit of work would read, diff and write plan
-   * by plan. The delete and the upsert touch disjoint rows (durations not offered vs offered), and
-   * the item row lock taken by the item upsert already serialises them. Ordered by duration.
+   * Makes each item's plans exactly its quoted ones: drops durations no longer offered, upserts the
+   * rest (ids kept) — for every item at once, in one statement and one round trip (the unit of work
+   * would read, diff and write plan by plan). The delete and the upsert touch disjoint rows (durations
+   * not offered vs offered), and the item row locks taken before already serialise concurrent writers
+   * of one item. Items must be distinct. Each item's plans come back ordered by duration.
    */
-  async replacePlans(itemId: number, storeId: number, itemType: string, quote: Quote): Promise<SavedPlan[]> {
-    const durations = `{${quote.plans.map((plan) => plan.durationMonths).join(',')}}`;
-    const values: unknown[] = [itemId, durations];
-    const tuples = quote.plans.map((plan) => {
-      values.push(itemId, storeId, itemType, plan.durationMonths, centsToDecimal(plan.priceCents), quote.pricingVersion);
-      return '(?::bigint, ?::bigint, ?, ?::smallint, ?::numeric, ?)';
-    });
-    const rows = await this.sql.query<PlanRow>(
-      `WITH stale AS (DELETE FROM warranty WHERE item_id = ? AND NOT (duration_months = ANY (?::smallint[])))
+  async replacePlans(entries: readonly PlanSet[]): Promise<Map<number, SavedPlan[]>> {
+    const plans = entries.flatMap((entry) =>
+      entry.quote.plans.map((plan) => ({ ...entry, durationMonths: plan.durationMonths, price: centsToDecimal(plan.priceCents) })),
+    );
+    const rows = await this.sql.query<PlanRow & { item_id: string }>(
+      `WITH sent AS (
+         SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::smallint[], ?::numeric[], ?::text[])
+           AS s(item_id, store_id, item_type, duration_months, price, pricing_version)),
+       stale AS (
+         DELETE FROM warranty w WHERE w.item_id = ANY (?::bigint[])
+           AND NOT EXISTS (SELECT 1 FROM sent s WHERE s.item_id = w.item_id AND s.duration_months = w.duration_months))
        INSERT INTO warranty AS w (item_id, store_id, item_type, duration_months, price, pricing_version)
-       VALUES ${tuples.join(', ')}
+       SELECT item_id, store_id, item_type, duration_months, price, pricing_version FROM sent ORDER BY item_id, duration_months
        ON CONFLICT (item_id, duration_months) DO UPDATE SET
          store_id = EXCLUDED.store_id, item_type = EXCLUDED.item_type, price = EXCLUDED.price,
          pricing_version = EXCLUDED.pricing_version,
          updated_at = CASE WHEN (w.item_type, w.price, w.pricing_version) IS DISTINCT FROM
                                 (EXCLUDED.item_type, EXCLUDED.price, EXCLUDED.pricing_version)
                            THEN now() ELSE w.updated_at END
-       RETURNING w.id, w.duration_months, w.price, w.pricing_version, w.created_at, w.updated_at, (w.xmax = 0) AS inserted`,
-      values,
+       RETURNING w.item_id, w.id, w.duration_months, w.price, w.pricing_version, w.created_at, w.updated_at, (w.xmax = 0) AS inserted`,
+      [
+        plans.map((plan) => plan.itemId),
+        plans.map((plan) => plan.storeId),
+        plans.map((plan) => plan.itemType),
+        plans.map((plan) => plan.durationMonths),
+        plans.map((plan) => plan.price),
+        plans.map((plan) => plan.quote.pricingVersion),
+        entries.map((entry) => entry.itemId),
+      ],
     );
-    return rows.map(toSavedPlan).sort(byDuration);
+    return byItem(rows);
   }
 
-  /** The item's plans as stored, ordered by duration (a read: no lock). */
-  async plansOf(itemId: number): Promise<SavedPlan[]> {
-    const rows = await this.sql.query<PlanRow>(
-      `SELECT id, duration_months, price, pricing_version, created_at, updated_at, false AS inserted
-       FROM warranty WHERE item_id = ? ORDER BY duration_months`,
-      [itemId],
+  /** The items' plans as stored, each ordered by duration (a read: no lock). */
+  async plansOf(itemIds: readonly number[]): Promise<Map<number, SavedPlan[]>> {
+    const rows = await this.sql.query<PlanRow & { item_id: string }>(
+      `SELECT item_id, id, duration_months, price, pricing_version, created_at, updated_at, false AS inserted
+       FROM warranty WHERE item_id = ANY (?::bigint[])`,
+      [itemIds],
     );
-    return rows.map(toSavedPlan);
+    return byItem(rows);
   }
 
   /**

@@ -180,5 +180,7 @@ describe('npm run keys and the development key on the embedded default', () => {
     await exited;
     assert.equal(existsSync(join(env.DATA_DIR, 'dev-admin-key')), false, output);
     assert.doesNotMatch(output, /DEVELOPMENT ADMIN KEY/);
+    // Nor does it start at all: no embedded database in production (issue 9, item 7).
+    assert.match(output, /DATABASE_URL is required in production/);
   });
 });

@@ -22,6 +22,7 @@ const PATH_ID = { type: 'integer', format: 'int64', minimum: 1, maximum: Number.
 const OPERATION_IDS = {
   'GET /': 'getServiceIndex',
   'POST /api/warranties': 'submitWarranty',
+  'POST /api/warranties/batch': 'submitWarrantyBatch',
   'GET /api/warranties': 'listWarranties',
   'GET /api/warranties/{id}': 'getWarranty',
   'GET /api/pricing': 'getPricing',

@@ -102,7 +102,7 @@ describe('npm start: signals and start-up failures (processes)', () => {
   /** `npm <args>` in the scratch copy, in its own process group (as a terminal job), ready when /health/ready is 200. */
   async function npm(args: string[], env: Record<string, string>): Promise<ServiceProcess> {
     const service = await startServiceProcess(
-      { LOG_LEVEL: 'error', WEB_CONCURRENCY: '2', ...env },
+      { LOG_LEVEL: 'error', WEB_CONCURRENCY: '2', SHUTDOWN_DELAY_MS: '0', ...env },
       { command: ['npm', ...args], cwd: scratch, detached: true, inherit: 'basics', readyTimeoutMs: 120_000 },
     );
     running.push(service);

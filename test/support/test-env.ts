@@ -105,6 +105,8 @@ export function serviceEnv(
     ARCHIVE_SWEEP_INTERVAL_MS: '200',
     ARCHIVE_BACKOFF_BASE_MS: '100',
     ARCHIVE_BACKOFF_MAX_MS: '1000',
+    // Tests stop services often; the readiness delay before a SIGTERM stop has its own test (deploy.e2e).
+    SHUTDOWN_DELAY_MS: '0',
     ...(bucket ? { S3_BUCKET: bucket.name, S3_ENDPOINT: bucket.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' } : {}),
     ...extra,
   };

@@ -1,6 +1,9 @@
 import { HttpStatus } from '@nestjs/common';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { toErrorBody } from '../../common/error-body.js';
+import { ErrorResponseView } from '../../common/error-response.view.js';
 import { centsToAmount } from '../../common/money.js';
+import type { BatchOutcome } from '../warranties.service.js';
 import type { SubmissionResult, Warranty } from '../warranty.js';
 import { ITEM_TYPE_VALUES, MONEY_DECIMALS } from '../../openapi/schema-extensions.js';
 
@@ -66,5 +69,43 @@ export function submissionResponse(result: SubmissionResult): { status: HttpStat
   return {
     status: result.created ? HttpStatus.CREATED : HttpStatus.OK,
     body: { warranties: result.warranties.map(toWarrantyView) },
+  };
+}
+
+/** One item's result in a batch: saved (201/200, its plans) or refused (400/422, the error it would get alone). */
+export class BatchResultView {
+  @ApiProperty({ type: 'integer', example: 0, description: 'Position of the item in the request.' }) index: number;
+  @ApiProperty({
+    type: 'integer',
+    enum: [201, 200, 400, 422],
+    example: 201,
+    description: 'What a single POST of this item would have answered.',
+  })
+  status: number;
+  @ApiPropertyOptional({ type: [WarrantyView], description: 'The item’s plans (201 or 200), ordered by duration.' })
+  warranties?: WarrantyView[];
+  @ApiPropertyOptional({ type: ErrorResponseView, description: 'Why the item was refused (400 or 422); nothing of it was written.' })
+  error?: ErrorResponseView;
+}
+
+export class BatchView {
+  @ApiProperty({ type: [BatchResultView], description: 'One result per item, in the order sent.' })
+  results: BatchResultView[];
+}
+
+/** What the store is answered for a batch: 200, one result per item (the archive keeps exactly it). */
+export function batchResponse(outcomes: readonly BatchOutcome[]): { status: HttpStatus.OK; body: BatchView } {
+  return {
+    status: HttpStatus.OK,
+    body: {
+      results: outcomes.map((outcome, index): BatchResultView => {
+        if ('result' in outcome) {
+          const { status, body } = submissionResponse(outcome.result);
+          return { index, status, warranties: body.warranties };
+        }
+        const error = toErrorBody(outcome.refused);
+        return { index, status: error.statusCode, error: error as ErrorResponseView };
+      }),
+    },
   };
 }
