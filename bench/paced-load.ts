@@ -22,6 +22,8 @@ import { requestFactory, type BuiltRequest, type LoadScenario } from './requests
 
 export interface PacedJob {
   url: string;
+  /** Sent as `Authorization: Bearer …` on every request. */
+  apiKey: string;
   pace: { rate: number } | { concurrency: number };
   durationSeconds: number;
   maxRequests: number;
@@ -42,8 +44,8 @@ const pool = new Pool(job.url, {
   headersTimeout: timeoutMs,
   bodyTimeout: timeoutMs,
 });
-const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
-const GET_HEADERS = { accept: 'application/json' };
+const GET_HEADERS = { accept: 'application/json', authorization: `Bearer ${job.apiKey}` };
+const POST_HEADERS = { ...GET_HEADERS, 'content-type': 'application/json' };
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 const latency = new LatencyHistogram();

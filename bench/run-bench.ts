@@ -373,6 +373,7 @@ async function runVariant(
     const timeoutSeconds = limits.timeoutSeconds ?? HTTP_TIMEOUT_SECONDS;
     const job: PacedJob = {
       url,
+      apiKey: defaultKey(url),
       pace,
       durationSeconds: seconds,
       maxRequests: limits.maxRequests ?? MAX_REQUESTS_PER_ROW,
@@ -562,7 +563,7 @@ async function runVariant(
 async function probeBatch(url: string): Promise<number> {
   const response = await fetch(`${url}${BATCH_PATH}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${defaultKey(url)}` },
     body: JSON.stringify(new BatchWorkload(DEFAULT_POST_MIX).next(1)),
     signal: AbortSignal.timeout(HTTP_TIMEOUT_SECONDS * 1000),
   });
