@@ -39,6 +39,15 @@ const toSavedPlan = (row: PlanRow): SavedPlan => ({
 
 const byDuration = (a: SavedPlan, b: SavedPlan) => a.durationMonths - b.durationMonths;
 
+/** How a plan-set statement upserts: ids kept, `updated_at` moved only by a change; what it returns. */
+const UPSERT_PLANS = `ON CONFLICT (item_id, duration_months) DO UPDATE SET
+         store_id = EXCLUDED.store_id, item_type = EXCLUDED.item_type, price = EXCLUDED.price,
+         pricing_version = EXCLUDED.pricing_version,
+         updated_at = CASE WHEN (w.item_type, w.price, w.pricing_version) IS DISTINCT FROM
+                                (EXCLUDED.item_type, EXCLUDED.price, EXCLUDED.pricing_version)
+                           THEN now() ELSE w.updated_at END
+       RETURNING w.item_id, w.id, w.duration_months, w.price, w.pricing_version, w.created_at, w.updated_at, (w.xmax = 0) AS inserted`;
+
 /** Rows of several items' plans → each item's plans, ordered by duration. */
 function byItem(rows: readonly (PlanRow & { item_id: string })[]): Map<number, SavedPlan[]> {
   const plans = new Map<number, SavedPlan[]>();
@@ -120,6 +129,8 @@ export class WarrantyRepository {
    * of one item. Items must be distinct. Each item's plans come back ordered by duration.
    */
   async replacePlans(entries: readonly PlanSet[]): Promise<Map<number, SavedPlan[]>> {
+    // One item (every single POST) gets a plain statement; many get unnest() arrays (see ItemRepository.insertOrFind).
+    if (entries.length === 1) return this.replacePlansOfOne(entries[0]);
     const plans = entries.flatMap((entry) =>
       entry.quote.plans.map((plan) => ({ ...entry, durationMonths: plan.durationMonths, price: centsToDecimal(plan.priceCents) })),
     );
@@ -132,13 +143,7 @@ export class WarrantyRepository {
            AND NOT EXISTS (SELECT 1 FROM sent s WHERE s.item_id = w.item_id AND s.duration_months = w.duration_months))
        INSERT INTO warranty AS w (item_id, store_id, item_type, duration_months, price, pricing_version)
        SELECT item_id, store_id, item_type, duration_months, price, pricing_version FROM sent ORDER BY item_id, duration_months
-       ON CONFLICT (item_id, duration_months) DO UPDATE SET
-         store_id = EXCLUDED.store_id, item_type = EXCLUDED.item_type, price = EXCLUDED.price,
-         pricing_version = EXCLUDED.pricing_version,
-         updated_at = CASE WHEN (w.item_type, w.price, w.pricing_version) IS DISTINCT FROM
-                                (EXCLUDED.item_type, EXCLUDED.price, EXCLUDED.pricing_version)
-                           THEN now() ELSE w.updated_at END
-       RETURNING w.item_id, w.id, w.duration_months, w.price, w.pricing_version, w.created_at, w.updated_at, (w.xmax = 0) AS inserted`,
+       ${UPSERT_PLANS}`,
       [
         plans.map((plan) => plan.itemId),
         plans.map((plan) => plan.storeId),
@@ -148,6 +153,22 @@ export class WarrantyRepository {
         plans.map((plan) => plan.quote.pricingVersion),
         entries.map((entry) => entry.itemId),
       ],
+    );
+    return byItem(rows);
+  }
+
+  private async replacePlansOfOne({ itemId, storeId, itemType, quote }: PlanSet): Promise<Map<number, SavedPlan[]>> {
+    const values: unknown[] = [itemId, quote.plans.map((plan) => plan.durationMonths)];
+    const tuples = quote.plans.map((plan) => {
+      values.push(itemId, storeId, itemType, plan.durationMonths, centsToDecimal(plan.priceCents), quote.pricingVersion);
+      return '(?::bigint, ?::bigint, ?, ?::smallint, ?::numeric, ?)';
+    });
+    const rows = await this.sql.query<PlanRow & { item_id: string }>(
+      `WITH stale AS (DELETE FROM warranty WHERE item_id = ? AND NOT (duration_months = ANY (?::smallint[])))
+       INSERT INTO warranty AS w (item_id, store_id, item_type, duration_months, price, pricing_version)
+       VALUES ${tuples.join(', ')}
+       ${UPSERT_PLANS}`,
+      values,
     );
     return byItem(rows);
   }

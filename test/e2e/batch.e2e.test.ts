@@ -5,11 +5,10 @@
  * store keys.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type pg from 'pg';
+import { describe, it } from 'node:test';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
 import { send, type Reply } from '../support/http-client.js';
-import { createDatabase, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import { appWithDatabase } from '../support/test-env.js';
 
 const item = (sku: string, overrides: Record<string, unknown> = {}) => ({
   item_type: 'furniture',
@@ -20,26 +19,14 @@ const item = (sku: string, overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('POST /api/warranties/batch (real HTTP, real PostgreSQL)', () => {
-  let app: TestApp;
-  let sql: pg.Client;
+  const fixture = appWithDatabase();
   const batch = (body: unknown, key?: string): Promise<Reply> =>
-    send(app.url, '/api/warranties/batch', {
+    send(fixture.app.url, '/api/warranties/batch', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
       key,
     });
-
-  before(async () => {
-    const databaseUrl = await createDatabase();
-    app = await startApp(serviceEnv(databaseUrl));
-    sql = await sqlClient(databaseUrl);
-  });
-
-  after(async () => {
-    await sql?.end();
-    await app?.close();
-  });
 
   it('saves every item: 200 with one result per item, in order, each as a single POST would answer', async () => {
     const reply = await batch({
@@ -57,7 +44,7 @@ describe('POST /api/warranties/batch (real HTTP, real PostgreSQL)', () => {
       ],
     );
     assert.equal(second.warranties.length, 3);
-    const single = await send(app.url, `/api/warranties?store_uuid=batch-store&sku=b-1`);
+    const single = await send(fixture.app.url, `/api/warranties?store_uuid=batch-store&sku=b-1`);
     assert.deepEqual(single.body.warranties, first.warranties, 'what GET returns is what the batch answered');
 
     const again = await batch({
@@ -104,7 +91,9 @@ describe('POST /api/warranties/batch (real HTTP, real PostgreSQL)', () => {
     assertError(errorOf(2), 422, 'ITEM_NOT_ELIGIBLE', ['item_type']);
     assertError(errorOf(3), 400, 'VALIDATION_FAILED', ['body']);
     assertError(errorOf(4), 400, 'VALIDATION_FAILED', ['color']);
-    const { rows } = await sql.query(`SELECT sku FROM item i JOIN store s ON s.id = i.store_id WHERE s.uuid = 'batch-mixed' ORDER BY sku`);
+    const { rows } = await fixture.sql.query(
+      `SELECT sku FROM item i JOIN store s ON s.id = i.store_id WHERE s.uuid = 'batch-mixed' ORDER BY sku`,
+    );
     assert.deepEqual(
       rows.map((r) => r.sku),
       ['m-1', 'm-5'],
@@ -132,7 +121,7 @@ describe('POST /api/warranties/batch (real HTTP, real PostgreSQL)', () => {
       first.warranties.map((w: any) => w.id),
       'the same plans (ids kept), repriced',
     );
-    const { rows } = await sql.query(`SELECT cost::text, title FROM item WHERE sku = 't-1'`);
+    const { rows } = await fixture.sql.query(`SELECT cost::text, title FROM item WHERE sku = 't-1'`);
     assert.deepEqual(rows, [{ cost: '200.00', title: 'Later' }]);
   });
 
@@ -140,7 +129,7 @@ describe('POST /api/warranties/batch (real HTTP, real PostgreSQL)', () => {
     const payload = { store_uuid: 'batch-archive', items: [item('a-1'), item('a-2', { item_cost: -1 })] };
     const reply = await batch(payload);
     assert.equal(reply.status, 200);
-    const { rows } = await sql.query(`SELECT object_key, document FROM archive_record WHERE document->>'request_id' = $1`, [
+    const { rows } = await fixture.sql.query(`SELECT object_key, document FROM archive_record WHERE document->>'request_id' = $1`, [
       reply.headers.get('x-request-id'),
     ]);
     assert.equal(rows.length, 1);
@@ -159,7 +148,7 @@ describe('POST /api/warranties/batch (real HTTP, real PostgreSQL)', () => {
     ['a bad store_uuid', { store_uuid: 'not a store!', items: [item('e-1')] }, ['store_uuid']],
   ] as const) {
     it(`a bad envelope (${name}) → 400 naming it, nothing written`, async () => {
-      const reply = await assertNothingWritten(sql, () => batch(body));
+      const reply = await assertNothingWritten(fixture.sql, () => batch(body));
       assertError(reply, 400, 'VALIDATION_FAILED', fields);
     });
   }
@@ -170,7 +159,7 @@ describe('POST /api/warranties/batch (real HTTP, real PostgreSQL)', () => {
     assert.equal(reply.status, 200, reply.text.slice(0, 300));
     assert.equal(reply.body.results.length, 500);
     assert.ok(reply.body.results.every((r: any, i: number) => r.index === i && r.status === 201));
-    const { rows } = await sql.query(
+    const { rows } = await fixture.sql.query(
       `SELECT count(*)::int AS n FROM warranty w JOIN store s ON s.id = w.store_id WHERE s.uuid = 'batch-500'`,
     );
     assert.equal(rows[0].n, 1000);
@@ -178,12 +167,12 @@ describe('POST /api/warranties/batch (real HTTP, real PostgreSQL)', () => {
       store_uuid: 'batch-huge',
       items: Array.from({ length: 500 }, (_, i) => item(`huge-${i}`, { item_title: 'x'.repeat(2100) })),
     };
-    assertError(await assertNothingWritten(sql, () => batch(huge)), 413, 'PAYLOAD_TOO_LARGE');
+    assertError(await assertNothingWritten(fixture.sql, () => batch(huge)), 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('a store key may only submit for its own store: 403 STORE_MISMATCH, nothing written', async () => {
-    const key = await app.issueKey({ kind: 'store', storeUuid: 'batch-own' });
-    const reply = await assertNothingWritten(sql, () => batch({ store_uuid: 'batch-other', items: [item('k-1')] }, key));
+    const key = await fixture.app.issueKey({ kind: 'store', storeUuid: 'batch-own' });
+    const reply = await assertNothingWritten(fixture.sql, () => batch({ store_uuid: 'batch-other', items: [item('k-1')] }, key));
     assertError(reply, 403, 'STORE_MISMATCH', ['store_uuid']);
     assert.equal((await batch({ store_uuid: 'batch-own', items: [item('k-1')] }, key)).status, 200);
   });

@@ -4,12 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { METHODS } from 'node:http';
-import { after, before, describe, it } from 'node:test';
-import type pg from 'pg';
+import { describe, it } from 'node:test';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
 import { defaultKey, post, send } from '../support/http-client.js';
 import { asReply, rawExchange } from '../support/raw-http.js';
-import { createDatabase, SEED_PAYLOAD, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
 import { MAX_JSON_DEPTH } from '../../src/common/json-body-check.js';
 
 const FIELDS = ['store_uuid', 'item_type', 'item_sku', 'item_cost', 'item_title'] as const;
@@ -21,41 +20,31 @@ const withRaw = (field: string, rawJson: string): string =>
 const nested = (depth: number, inner = '1'): string => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
 
 describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', () => {
-  let app: TestApp;
-  let sql: pg.Client;
-
-  before(async () => {
-    const databaseUrl = await createDatabase();
-    app = await startApp(serviceEnv(databaseUrl));
-    sql = await sqlClient(databaseUrl);
-  });
-
-  after(async () => {
-    await sql?.end();
-    await app?.close();
-  });
+  const fixture = appWithDatabase();
 
   describe('deep nesting → 400 naming the field, before validation (item 1)', () => {
     for (const field of FIELDS) {
       for (const depth of [MAX_JSON_DEPTH, 3000, 8000]) {
         it(`${field} nested ${depth} levels deep`, async () => {
-          const reply = await assertNothingWritten(sql, () => post(app.url, withRaw(field, nested(depth))));
+          const reply = await assertNothingWritten(fixture.sql, () => post(fixture.app.url, withRaw(field, nested(depth))));
           assertError(reply, 400, 'VALIDATION_FAILED', [field]);
           if (depth > MAX_JSON_DEPTH) assert.match(reply.body.details[0].message, /nested more than \d+ levels/);
         });
       }
       it(`${field} as nested objects 2500 levels deep`, async () => {
-        const reply = await assertNothingWritten(sql, () => post(app.url, withRaw(field, `${'{"a":'.repeat(2500)}1${'}'.repeat(2500)}`)));
+        const reply = await assertNothingWritten(fixture.sql, () =>
+          post(fixture.app.url, withRaw(field, `${'{"a":'.repeat(2500)}1${'}'.repeat(2500)}`)),
+        );
         assertError(reply, 400, 'VALIDATION_FAILED', [field]);
       });
     }
     it('an extra field nested deeply is named, with the other problems', async () => {
       const body = JSON.stringify({ ...VALID, item_cost: 'x' }).replace(/}$/, `,"extra":${nested(5000)}}`);
-      const reply = await post(app.url, body);
+      const reply = await post(fixture.app.url, body);
       assertError(reply, 400, 'VALIDATION_FAILED', ['extra', 'item_cost']);
     });
     it('a top-level array nested deeply names body', async () => {
-      const reply = await post(app.url, nested(6000));
+      const reply = await post(fixture.app.url, nested(6000));
       assertError(reply, 400, 'VALIDATION_FAILED', ['body']);
     });
     it('with every other problem of the body named too (validation sees the body without the deep part)', async () => {
@@ -63,15 +52,15 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
         /}$/,
         `,"item_cost":${nested(5000)}}`,
       );
-      const reply = await post(app.url, body);
+      const reply = await post(fixture.app.url, body);
       assertError(reply, 400, 'VALIDATION_FAILED', ['item_cost', 'store_uuid', 'color']);
       assert.match(reply.body.details.find((d: { field: string }) => d.field === 'item_cost').message, /nested more than/);
     });
     it('on routes that take no body, a deep body never reaches anything: no 500, the route answers as usual', async () => {
       const deep = `{"a":${nested(4000)}}`;
       const list = await rawExchange(
-        app.url,
-        `GET /api/warranties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${defaultKey(app.url)}\r\nContent-Type: application/json\r\nContent-Length: ${deep.length}\r\n\r\n${deep}`,
+        fixture.app.url,
+        `GET /api/warranties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${defaultKey(fixture.app.url)}\r\nContent-Type: application/json\r\nContent-Length: ${deep.length}\r\n\r\n${deep}`,
       );
       assert.equal(list.status, 200, `GET with a body: ${list.text.slice(0, 200)}`);
       for (const [method, path, status] of [
@@ -80,7 +69,7 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
         ['POST', '/health/ready', 404],
         ['POST', '/nowhere', 404],
       ] as const) {
-        const reply = await send(app.url, path, { method, headers: { 'content-type': 'application/json' }, body: deep });
+        const reply = await send(fixture.app.url, path, { method, headers: { 'content-type': 'application/json' }, body: deep });
         assert.equal(reply.status, status, `${method} ${path}: ${reply.text.slice(0, 200)}`);
         if (status >= 400) assertError(reply, status, 'NOT_FOUND');
       }
@@ -93,11 +82,11 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
       for (const field of FIELDS) {
         it(`${name} in ${field}, as its value, deep inside it, and in a key inside it`, async () => {
           for (const raw of [`"a${escape}b"`, `[1,{"x":["${escape}"]}]`, `{"k${escape}":1}`]) {
-            const reply = await assertNothingWritten(sql, () => post(app.url, withRaw(field, raw)));
+            const reply = await assertNothingWritten(fixture.sql, () => post(fixture.app.url, withRaw(field, raw)));
             assertError(reply, 400, 'VALIDATION_FAILED', [field]);
             assert.match(reply.body.details[0].message, /NUL|surrogate/, reply.text);
             // With another bad field, both are named.
-            const both = await post(app.url, withRaw(field, raw).replace(/}$/, ',"colour":"red"}'));
+            const both = await post(fixture.app.url, withRaw(field, raw).replace(/}$/, ',"colour":"red"}'));
             assertError(both, 400, 'VALIDATION_FAILED', [field, 'colour']);
           }
         });
@@ -105,7 +94,7 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
       it(`${name} in an extra field named after an Object.prototype member`, async () => {
         for (const key of ['toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', '__proto__']) {
           const body = JSON.stringify(VALID).replace(/}$/, `,"${key}":"x${escape}"}`);
-          const reply = await assertNothingWritten(sql, () => post(app.url, body));
+          const reply = await assertNothingWritten(fixture.sql, () => post(fixture.app.url, body));
           assertError(reply, 400, 'VALIDATION_FAILED');
           assert.ok(
             reply.body.details.some((d: { field: string }) => d.field === key),
@@ -115,22 +104,22 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
       });
       it(`${name} in a top-level key → named as body`, async () => {
         const body = JSON.stringify(VALID).replace(/}$/, `,"x${escape}":1}`);
-        const reply = await assertNothingWritten(sql, () => post(app.url, body));
+        const reply = await assertNothingWritten(fixture.sql, () => post(fixture.app.url, body));
         assertError(reply, 400, 'VALIDATION_FAILED', ['body']);
       });
     }
     it('a valid surrogate pair (emoji), RTL text and other Unicode are accepted and stored as sent', async () => {
       const title = 'מיטה 🛏 \u202eright-to-left\u202c sofa — ü';
-      const reply = await post(app.url, { ...VALID, item_sku: 'unicode-ok', item_title: title });
+      const reply = await post(fixture.app.url, { ...VALID, item_sku: 'unicode-ok', item_title: title });
       assert.equal(reply.status, 201, reply.text);
-      const { rows } = await sql.query(`SELECT title FROM item WHERE sku = 'unicode-ok'`);
+      const { rows } = await fixture.sql.query(`SELECT title FROM item WHERE sku = 'unicode-ok'`);
       assert.equal(rows[0].title, title);
     });
   });
 
   describe("Node's own answers are our JSON error with X-Request-Id (item 4)", () => {
     const assertRaw = async (request: string | Buffer, status: number, code: string) => {
-      const raw = await rawExchange(app.url, request);
+      const raw = await rawExchange(fixture.app.url, request);
       assertError(asReply(raw), status, code);
       return raw;
     };
@@ -162,7 +151,7 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
       );
     });
     it('an HTTP/1.1 request without Host → 400 naming host', async () => {
-      const raw = await rawExchange(app.url, 'GET /health/live HTTP/1.1\r\n\r\n');
+      const raw = await rawExchange(fixture.app.url, 'GET /health/live HTTP/1.1\r\n\r\n');
       assertError(asReply(raw), 400, 'BAD_REQUEST', ['host']);
     });
     it('CONNECT → 405', async () => {
@@ -174,7 +163,7 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
     it('every method Node knows, on every kind of path: below 500, and JSON errors with X-Request-Id', async () => {
       for (const method of METHODS.filter((m) => m !== 'CONNECT')) {
         for (const path of ['/', '/api/warranties', '/api/warranties/1', '/health/live', '/docs', '/nowhere']) {
-          const raw = await rawExchange(app.url, `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`);
+          const raw = await rawExchange(fixture.app.url, `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`);
           const context = `${method} ${path}: ${raw.status} ${raw.text.slice(0, 200)}`;
           assert.ok(raw.status !== undefined && raw.status < 500, context);
           assert.ok(raw.headers['x-request-id'], `X-Request-Id: ${context}`);
@@ -187,10 +176,10 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
   describe('details is always present (item 11)', () => {
     it('404, 413, 415 and 400 MALFORMED_JSON carry details: []', async () => {
       for (const [reply, status] of [
-        [await send(app.url, '/api/warranties/999999'), 404],
-        [await send(app.url, '/nowhere'), 404],
-        [await post(app.url, `{"item_title":"${'x'.repeat(20_000)}"}`), 413],
-        [await post(app.url, 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415],
+        [await send(fixture.app.url, '/api/warranties/999999'), 404],
+        [await send(fixture.app.url, '/nowhere'), 404],
+        [await post(fixture.app.url, `{"item_title":"${'x'.repeat(20_000)}"}`), 413],
+        [await post(fixture.app.url, 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415],
       ] as const) {
         assertError(reply, status, reply.body?.code);
         assert.deepEqual(reply.body.details, [], reply.text);

@@ -623,6 +623,10 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
         const ready = await timed(() => send(proxied.url, '/health/ready', { timeoutMs: 10_000 }));
         assert.equal(ready.result.status, 503);
         assert.ok(ready.ms < 2000, `${ready.ms} ms`);
+        // Readiness is public: it says which check failed, with a generic reason; details go to the log (issue 8, item 8).
+        assert.equal(ready.result.body.error?.database?.status, 'down', ready.result.text);
+        assertNoLeak(ready.result.text);
+        assert.doesNotMatch(ready.result.text, /ECONN|127\.0\.0\.1/, `no address or socket error in readiness: ${ready.result.text}`);
 
         proxy.mode = 'up';
         const recovered = await eventually(async () => (await send(proxied.url, '/health/ready')).status === 200, 10_000);

@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type pg from 'pg';
-import { createDatabase, SEED_PAYLOAD, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import { describe, it } from 'node:test';
+import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
 import { post } from '../support/http-client.js';
 
 describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
-  let app: TestApp;
-  let sql: pg.Client;
-
-  before(async () => {
-    const databaseUrl = await createDatabase();
-    app = await startApp(serviceEnv(databaseUrl));
-    sql = await sqlClient(databaseUrl);
-  });
-
-  after(async () => {
-    await sql?.end();
-    await app?.close();
-  });
+  const fixture = appWithDatabase();
 
   it('prices the seed example: furniture at 150.00 → 12 months 20.00, 24 months 27.00 (201)', async () => {
-    const response = await post(app.url, SEED_PAYLOAD);
+    const response = await post(fixture.app.url, SEED_PAYLOAD);
     assert.equal(response.status, 201);
     const plans = response.body.warranties;
     assert.deepEqual(
@@ -45,21 +32,23 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   });
 
   it('answers 200 on a re-send, with the same ids and no duplicate rows', async () => {
-    const first = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'resend-1' });
-    const second = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'resend-1' });
+    const first = await post(fixture.app.url, { ...SEED_PAYLOAD, item_sku: 'resend-1' });
+    const second = await post(fixture.app.url, { ...SEED_PAYLOAD, item_sku: 'resend-1' });
     assert.equal(first.status, 201);
     assert.equal(second.status, 200);
     assert.deepEqual(
       second.body.warranties.map((w: any) => w.id),
       first.body.warranties.map((w: any) => w.id),
     );
-    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'resend-1'`);
+    const { rows } = await fixture.sql.query(
+      `SELECT count(*)::int AS n FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'resend-1'`,
+    );
     assert.equal(rows[0].n, 2);
   });
 
   it('replaces the plan set when the cost changes: kept durations keep their id, prices follow', async () => {
-    const first = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'reprice-1' });
-    const second = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'reprice-1', item_cost: 200 });
+    const first = await post(fixture.app.url, { ...SEED_PAYLOAD, item_sku: 'reprice-1' });
+    const second = await post(fixture.app.url, { ...SEED_PAYLOAD, item_sku: 'reprice-1', item_cost: 200 });
     assert.equal(second.status, 200);
     assert.deepEqual(
       second.body.warranties.map((w: any) => [w.id, w.warranty_price]),
@@ -72,38 +61,38 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   });
 
   it('removes plans whose duration is no longer offered and creates new ones (201)', async () => {
-    const asElectronics = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1', item_type: 'electronics' });
+    const asElectronics = await post(fixture.app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1', item_type: 'electronics' });
     assert.deepEqual(
       asElectronics.body.warranties.map((w: any) => w.warranty_duration_months),
       [12, 24, 36],
     );
-    const asFurniture = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1' });
+    const asFurniture = await post(fixture.app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1' });
     assert.equal(asFurniture.status, 200);
     assert.deepEqual(
       asFurniture.body.warranties.map((w: any) => w.warranty_duration_months),
       [12, 24],
     );
-    const { rows } = await sql.query(
+    const { rows } = await fixture.sql.query(
       `SELECT w.duration_months, w.item_type FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'retype-1' ORDER BY 1`,
     );
     assert.deepEqual(rows, [
       { duration_months: 12, item_type: 'furniture' },
       { duration_months: 24, item_type: 'furniture' },
     ]);
-    const back = await post(app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1', item_type: 'electronics' });
+    const back = await post(fixture.app.url, { ...SEED_PAYLOAD, item_sku: 'retype-1', item_type: 'electronics' });
     assert.equal(back.status, 201, '36-month plan is created again');
   });
 
   it('keeps SKUs per store: the same SKU in two stores is two items', async () => {
-    const a = await post(app.url, { ...SEED_PAYLOAD, store_uuid: 'store-a', item_sku: 'shared-sku' });
-    const b = await post(app.url, { ...SEED_PAYLOAD, store_uuid: 'store-b', item_sku: 'shared-sku' });
+    const a = await post(fixture.app.url, { ...SEED_PAYLOAD, store_uuid: 'store-a', item_sku: 'shared-sku' });
+    const b = await post(fixture.app.url, { ...SEED_PAYLOAD, store_uuid: 'store-b', item_sku: 'shared-sku' });
     assert.equal(a.status, 201);
     assert.equal(b.status, 201);
     assert.notEqual(a.body.warranties[0].store_id, b.body.warranties[0].store_id);
   });
 
   it('normalises fields: trims strings, lower-cases item_type', async () => {
-    const response = await post(app.url, {
+    const response = await post(fixture.app.url, {
       store_uuid: '  trim-store ',
       item_type: ' FurNiture ',
       item_sku: ' sku-trim ',
@@ -121,16 +110,16 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
 
   it('stores text exactly, quotes and backslashes included', async () => {
     const title = `O'Brien's "Deluxe" \\ sofa; DROP TABLE store; -- ?`;
-    const response = await post(app.url, { ...SEED_PAYLOAD, item_sku: `sku'"\\?`, item_title: title });
+    const response = await post(fixture.app.url, { ...SEED_PAYLOAD, item_sku: `sku'"\\?`, item_title: title });
     assert.equal(response.status, 201);
-    const { rows } = await sql.query('SELECT title, sku FROM item WHERE id = (SELECT item_id FROM warranty WHERE id = $1)', [
+    const { rows } = await fixture.sql.query('SELECT title, sku FROM item WHERE id = (SELECT item_id FROM warranty WHERE id = $1)', [
       response.body.warranties[0].id,
     ]);
     assert.deepEqual(rows[0], { title, sku: `sku'"\\?` });
   });
 
   it('keeps money exact: no float drift on the wire or in the table', async () => {
-    const response = await post(app.url, {
+    const response = await post(fixture.app.url, {
       ...SEED_PAYLOAD,
       item_sku: 'money-1',
       item_type: 'electronics',
@@ -140,7 +129,7 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
     const prices = response.body.warranties.map((w: any) => w.warranty_price);
     // 3.00 + 9 % of 333.33 = 32.9997 → 33.00; 5.00 + 15 % = 54.9995 → 55.00; 7.00 + 20 % = 73.666 → 73.67
     assert.deepEqual(prices, [33, 55, 73.67]);
-    const { rows } = await sql.query(
+    const { rows } = await fixture.sql.query(
       `SELECT price::text FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'money-1' ORDER BY duration_months`,
     );
     assert.deepEqual(
@@ -151,11 +140,11 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
 
   it('survives 100 identical first-time POSTs at once: one 201, 99 × 200, one store, one item, one row per plan', async () => {
     const payload = { ...SEED_PAYLOAD, store_uuid: 'race-store', item_sku: 'race-sku' };
-    const responses = await Promise.all(Array.from({ length: 100 }, () => post(app.url, payload)));
+    const responses = await Promise.all(Array.from({ length: 100 }, () => post(fixture.app.url, payload)));
     const statuses = responses.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 201).length, 1, `exactly one 201 (the one that created the plans): ${statuses.join(',')}`);
     assert.equal(statuses.filter((s) => s === 200).length, 99, `the rest 200: ${statuses.join(',')}`);
-    const counts = await sql.query(`
+    const counts = await fixture.sql.query(`
       SELECT (SELECT count(*)::int FROM store WHERE uuid = 'race-store') AS stores,
              (SELECT count(*)::int FROM item WHERE sku = 'race-sku') AS items,
              (SELECT count(*)::int FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'race-sku') AS plans,
@@ -168,13 +157,13 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   it('answers 500 identical first-time POSTs at the same instant: one 201, the rest 200, no 503', async () => {
     const payload = { ...SEED_PAYLOAD, store_uuid: 'burst-store', item_sku: 'burst-sku' };
     const started = performance.now();
-    const responses = await Promise.all(Array.from({ length: 500 }, () => post(app.url, payload, {}, 30_000)));
+    const responses = await Promise.all(Array.from({ length: 500 }, () => post(fixture.app.url, payload, {}, 30_000)));
     const ms = Math.round(performance.now() - started);
     const counts = new Map<number, number>();
     for (const { status } of responses) counts.set(status, (counts.get(status) ?? 0) + 1);
     const summary = [...counts].map(([status, n]) => `${n}×${status}`).join(', ');
     assert.deepEqual(Object.fromEntries(counts), { 201: 1, 200: 499 }, `statuses: ${summary} in ${ms} ms`);
-    const { rows } = await sql.query(`
+    const { rows } = await fixture.sql.query(`
       SELECT (SELECT count(*)::int FROM item WHERE sku = 'burst-sku') AS items,
              (SELECT count(*)::int FROM warranty w JOIN item i ON i.id = w.item_id WHERE i.sku = 'burst-sku') AS plans,
              (SELECT count(*)::int FROM archive_record WHERE document->'request'->>'item_sku' = 'burst-sku') AS records`);
@@ -184,7 +173,7 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   it('a re-send of an unchanged item moves no updated_at (item, plans); a change moves exactly what changed', async () => {
     const payload = { ...SEED_PAYLOAD, store_uuid: 'stamp-store', item_sku: 'stamp-sku' };
     const stamps = async () => {
-      const { rows } = await sql.query(
+      const { rows } = await fixture.sql.query(
         `SELECT i.updated_at AS item, w.duration_months, w.updated_at AS plan, w.created_at AS plan_created
          FROM item i JOIN warranty w ON w.item_id = i.id WHERE i.sku = 'stamp-sku' ORDER BY w.duration_months`,
       );
@@ -193,10 +182,10 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
         plans: rows.map((r) => [r.duration_months, r.plan.toISOString(), r.plan_created.toISOString()]),
       };
     };
-    assert.equal((await post(app.url, payload)).status, 201);
+    assert.equal((await post(fixture.app.url, payload)).status, 201);
     const created = await stamps();
     await new Promise((resolve) => setTimeout(resolve, 20)); // now() moves on between transactions
-    const resent = await post(app.url, payload);
+    const resent = await post(fixture.app.url, payload);
     assert.equal(resent.status, 200);
     assert.deepEqual(await stamps(), created, 'an unchanged re-send leaves every updated_at as it was');
     assert.deepEqual(
@@ -206,13 +195,13 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
     );
 
     await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal((await post(app.url, { ...payload, item_title: 'Renamed sofa' })).status, 200);
+    assert.equal((await post(fixture.app.url, { ...payload, item_title: 'Renamed sofa' })).status, 200);
     const retitled = await stamps();
     assert.ok(retitled.item > created.item, `a new title moves the item's updated_at (${created.item} → ${retitled.item})`);
     assert.deepEqual(retitled.plans, created.plans, 'the plans (same prices) keep theirs');
 
     await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal((await post(app.url, { ...payload, item_title: 'Renamed sofa', item_cost: 200 })).status, 200);
+    assert.equal((await post(fixture.app.url, { ...payload, item_title: 'Renamed sofa', item_cost: 200 })).status, 200);
     const repriced = await stamps();
     assert.ok(repriced.item > retitled.item, "a new cost moves the item's updated_at");
     for (const [i, [months, updated, createdAt]] of repriced.plans.entries()) {
@@ -223,10 +212,10 @@ describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
 
   it('survives 50 different items of one new store at once', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => post(app.url, { ...SEED_PAYLOAD, store_uuid: 'race-store-2', item_sku: `sku-${i}` })),
+      Array.from({ length: 50 }, (_, i) => post(fixture.app.url, { ...SEED_PAYLOAD, store_uuid: 'race-store-2', item_sku: `sku-${i}` })),
     );
     assert.ok(responses.every((r) => r.status === 201));
-    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM store WHERE uuid = 'race-store-2'`);
+    const { rows } = await fixture.sql.query(`SELECT count(*)::int AS n FROM store WHERE uuid = 'race-store-2'`);
     assert.equal(rows[0].n, 1);
   });
 });

@@ -8,6 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ModuleMetadata } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
+import { after, before } from 'node:test';
 import { generateKey } from '../../src/access/api-key.js';
 import { ApiKeysService, type KeyRequest } from '../../src/access/api-keys.service.js';
 import { appOptions, configureApp } from '../../src/app.factory.js';
@@ -192,4 +193,22 @@ export async function compileModule(
     .useValue(config);
   const moduleRef = await override(builder).compile();
   return moduleRef.init();
+}
+
+/**
+ * The usual end-to-end fixture, registered on the enclosing suite: a fresh database, the whole app on
+ * it (startApp) and a SQL client for assertions, started before the suite's tests and closed after.
+ */
+export function appWithDatabase(extraEnv: Record<string, string> = {}): { readonly app: TestApp; readonly sql: pg.Client } {
+  const fixture = {} as { app: TestApp; sql: pg.Client };
+  before(async () => {
+    const databaseUrl = await createDatabase();
+    fixture.app = await startApp(serviceEnv(databaseUrl, undefined, extraEnv));
+    fixture.sql = await sqlClient(databaseUrl);
+  });
+  after(async () => {
+    await fixture.sql?.end();
+    await fixture.app?.close();
+  });
+  return fixture;
 }
