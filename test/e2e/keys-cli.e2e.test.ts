@@ -14,35 +14,15 @@ import { after, describe, it } from 'node:test';
 import { prefixFrom } from '../../src/access/api-key.js';
 import { freePort } from '../../src/common/free-port.js';
 import { bearer, post, send } from '../support/http-client.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { runCli, startServiceProcess, type CliRun, type ServiceProcess } from '../support/service-process.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
 
 const KEYS_SCRIPT = fileURLToPath(new URL('../../src/access/keys.cli.js', import.meta.url));
 const KEY = /^wsk_(admin|store)_[0-9a-f]{12}_[0-9a-f]{64}$/;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the keys CLI with exactly `env` (plus PATH and HOME). */
 function keys(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const child = spawn(process.execPath, [KEYS_SCRIPT, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
+  return runCli(KEYS_SCRIPT, args, env);
 }
 
 async function created(run: Promise<CliRun>): Promise<string> {

@@ -3,7 +3,6 @@
  * on the embedded default, which must start PostgreSQL, migrate, stop it again and exit 0.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,35 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../../src/common/free-port.js';
 import { migrationsList } from '../../migrations/index.js';
+import { runCli, type CliRun } from '../support/service-process.js';
 import { createDatabase, sqlClient } from '../support/test-env.js';
 
 const MIGRATE_SCRIPT = fileURLToPath(new URL('../../src/database/migrate.cli.js', import.meta.url));
 /** Every migration, as the CLI reports them applied to an empty database. */
 const ALL = migrationsList.map((migration) => migration.name).join(', ');
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the migration CLI with exactly `env` (plus PATH and HOME): no DATABASE_URL from the caller's shell. */
 function migrate(env: Record<string, string>): Promise<CliRun> {
-  const child = spawn(process.execPath, [MIGRATE_SCRIPT], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
+  return runCli(MIGRATE_SCRIPT, [], env);
 }
 
 const folders: string[] = [];
