@@ -8,13 +8,16 @@ interface RouteLayer {
   match(path: string): unknown;
 }
 
+/** Route templates already found, per request: the metrics and the access line both ask, when it finishes. */
+const templates = new WeakMap<object, string>();
+
 /**
  * The route template a request belongs to. Express knows it (`request.route`) only when a route
  * handler ran; a request refused before that — a body the JSON parser rejected (400/413/415) — is
  * looked up in the router's own table, so it is still counted under its route. Routes with a
  * wildcard (middleware mounts) never name one; unknown paths stay "unmatched" (bounded cardinality).
  */
-export function routeTemplate(request: RequestWithContext): string {
+function findRouteTemplate(request: RequestWithContext): string {
   const matched = (request.route as { path?: string } | undefined)?.path;
   if (matched && !matched.includes('*')) return `${request.baseUrl}${matched}`;
   if (!request.app) return 'unmatched'; // answered before Express saw it
@@ -30,6 +33,15 @@ export function routeTemplate(request: RequestWithContext): string {
     }
   });
   return layer?.route?.path ?? 'unmatched';
+}
+
+export function routeTemplate(request: RequestWithContext): string {
+  let template = templates.get(request);
+  if (template === undefined) {
+    template = findRouteTemplate(request);
+    templates.set(request, template);
+  }
+  return template;
 }
 
 /**

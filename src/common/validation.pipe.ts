@@ -61,7 +61,7 @@ export class RequestValidationPipe extends ValidationPipe {
       await super.transform(declared, metadata);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      found.push(...(error.details ?? []));
+      found.push(...error.details);
     }
     throw ApiError.validation(found);
   }
