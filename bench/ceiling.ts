@@ -44,7 +44,14 @@ const CEILING_REQUEST_PREFIX = 'bench-ceiling-';
 const BENCH_CALLER: Caller = { kind: 'admin', keyPrefix: 'wsk_admin_000000000000' };
 
 const job = readJob<CeilingJob>();
-const config = loadConfig(job.serviceEnv);
+// One transaction per request, as the yardstick always was: group commit off (groups of one, as
+// many in flight as there are connections).
+const config = loadConfig({
+  ...job.serviceEnv,
+  DB_POOL_SIZE: String(job.concurrency),
+  DB_WRITE_GROUPS: String(job.concurrency),
+  DB_WRITE_GROUP_MAX: '1',
+});
 const pool = new pg.Pool({ connectionString: config.database.url, max: job.concurrency, application_name: 'bench-ceiling' }); // run-bench watches it by this name
 pool.on('error', () => undefined); // an idle connection dropped by the server fails the next query instead
 const records: { repository?: ArchiveRecordRepository } = {};

@@ -41,6 +41,8 @@ export interface BenchRow {
   base?: { label: string; perSecond: number };
   /** Open-loop rows: the latency objective they were judged against. */
   slo?: { p99Ms: number; pass: boolean; why: string; generatorLate: boolean };
+  /** Single-POST rows: the service's group commits during the row (from its /metrics), and POSTs saved per group on average. */
+  writeGroups?: { groups: number; meanSize: number };
   /** Batch rows: items per request. */
   batchSize?: number;
   /** Not run, and why (e.g. the batch endpoint does not exist yet): shown, and not a failure of the run. */
@@ -197,6 +199,8 @@ export function formatRowDetails(rows: BenchRow[]): string[] {
           `DB per ${unitOf(row)}: ${cpu}${fixed(row.db.walKbPerRequest, 1)} kB WAL, ${fixed(row.db.writeTxPerRequest, 2)} write transactions`,
         );
       }
+      if (row.writeGroups)
+        parts.push(`group commits ${row.writeGroups.groups}, ${fixed(row.writeGroups.meanSize, 1)} POSTs per group on average`);
       if (row.activity && row.activity.samples > 0) parts.push(`PostgreSQL ${formatActivity(row.activity)}`);
       if (row.archiveBacklog !== undefined) parts.push(`archive backlog after row ${row.archiveBacklog}`);
       if (r.firstErrors.length > 0) parts.push(`first errors: ${r.firstErrors.join(' / ')}`);
@@ -321,11 +325,21 @@ export function formatPostCost(rows: BenchRow[], showVariant: boolean): string |
     row.db!.pgCpuMsPerRequest !== undefined ? fixed(row.db!.pgCpuMsPerRequest, 2) : '',
     fixed(row.db!.walKbPerRequest, 1),
     fixed(row.db!.writeTxPerRequest, 2),
+    row.writeGroups ? fixed(row.writeGroups.meanSize, 1) : '',
   ]);
   return markdownTable(
-    [...(showVariant ? ['variant'] : []), 'scenario', 'load', 'per', 'PostgreSQL CPU ms', 'WAL kB', 'write transactions'],
+    [
+      ...(showVariant ? ['variant'] : []),
+      'scenario',
+      'load',
+      'per',
+      'PostgreSQL CPU ms',
+      'WAL kB',
+      'write transactions',
+      'POSTs per group',
+    ],
     body,
-    [...(showVariant ? ['l' as const] : []), 'l', 'r', 'l', 'r', 'r', 'r'],
+    [...(showVariant ? ['l' as const] : []), 'l', 'r', 'l', 'r', 'r', 'r', 'r'],
   );
 }
 

@@ -24,6 +24,7 @@ import { applyMigrations } from '../src/database/migrate.js';
 import { encodeCursor } from '../src/warranties/page-cursor.js';
 import { freePort } from '../src/common/free-port.js';
 import { defaultKey, send } from '../test/support/http-client.js';
+import { sample } from '../test/support/metrics-sample.js';
 import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.js';
 import { measureArchiveDrain, startS3, type ArchiveDrainResult, type RunningS3 } from './archive-drain.js';
 import type { CeilingJob } from './ceiling.js';
@@ -163,6 +164,16 @@ async function settleArchive(db: pg.Client): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return first;
+}
+
+/** The service's group-commit counters (warranty_write_group_size histogram); zeros in builds without them. */
+async function writeGroupCounters(url: string): Promise<{ groups: number; posts: number } | undefined> {
+  const text = await send(url, '/metrics', { timeoutMs: 10_000 }).then(
+    (reply) => reply.text,
+    () => undefined,
+  );
+  if (text === undefined) return undefined;
+  return { groups: sample(text, 'warranty_write_group_size_count'), posts: sample(text, 'warranty_write_group_size_sum') };
 }
 
 interface Measured {
@@ -321,7 +332,14 @@ async function runVariant(
     const entry: BenchRow = { variant: name, scenario, connections, ...extra };
     const load = entry.pacing ? `at ${(entry.share! * entry.base!.perSecond).toFixed(0)}/s` : `@${connections}`;
     try {
+      // Group commits of single POSTs, from the service's own metrics (absent in builds without them).
+      const groupsBefore = scenario.startsWith('POST') ? await writeGroupCounters(url) : undefined;
       const measured = await measure(scenario, { sampler, activity, applicationName }, db, start);
+      const groupsAfter = groupsBefore ? await writeGroupCounters(url) : undefined;
+      if (groupsBefore && groupsAfter && groupsAfter.groups > groupsBefore.groups) {
+        const groups = groupsAfter.groups - groupsBefore.groups;
+        entry.writeGroups = { groups, meanSize: (groupsAfter.posts - groupsBefore.posts) / groups };
+      }
       entry.result = measured.result;
       entry.window = measured.window;
       entry.activity = measured.activity;

@@ -58,22 +58,53 @@ export class ArchiveRecordRepository {
 
   /** Inserts the record, inside the caller's transaction when there is one. */
   async add(record: NewArchiveRecord): Promise<ArchiveRecordRef> {
-    const eventId = randomUUID();
-    const objectKey = archiveKey(record.receivedAt, record.storeUuid, eventId);
-    const document: ArchiveDocument = {
-      event_id: eventId,
-      request_id: record.requestId,
-      received_at: record.receivedAt.toISOString(),
-      key_prefix: record.keyPrefix,
-      request: record.request,
-      response: record.response,
-    };
-    const [row] = await this.sql.query<{ id: string }>(
+    const [added] = await this.addMany([record]);
+    return added;
+  }
+
+  /**
+   * Inserts the records (one per request of a group commit) in one statement, inside the caller's
+   * transaction when there is one. One record (every POST saved alone) gets a plain statement; many
+   * get unnest() arrays, as in the item and plan statements.
+   */
+  async addMany(records: readonly NewArchiveRecord[]): Promise<ArchiveRecordRef[]> {
+    const refs = records.map((record): ArchiveRecordRef => {
+      const eventId = randomUUID();
+      const document: ArchiveDocument = {
+        event_id: eventId,
+        request_id: record.requestId,
+        received_at: record.receivedAt.toISOString(),
+        key_prefix: record.keyPrefix,
+        request: record.request,
+        response: record.response,
+      };
+      return { id: 0, objectKey: archiveKey(record.receivedAt, record.storeUuid, eventId), document, attempts: 1 };
+    });
+    if (refs.length === 1) {
+      const [ref] = refs;
+      const [row] = await this.sql.query<{ id: string }>(
+        `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
+         VALUES (?, ?, ?::jsonb, 1, now() + ?::int * interval '1 millisecond') RETURNING id`,
+        [ref.document.event_id, ref.objectKey, JSON.stringify(ref.document), this.config.archive.leaseMs],
+      );
+      ref.id = Number(row.id);
+      return refs;
+    }
+    const rows = await this.sql.query<{ id: string; event_id: string }>(
       `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
-       VALUES (?, ?, ?::jsonb, 1, now() + ?::int * interval '1 millisecond') RETURNING id`,
-      [eventId, objectKey, JSON.stringify(document), this.config.archive.leaseMs],
+       SELECT event_id, object_key, document::jsonb, 1, now() + ?::int * interval '1 millisecond'
+       FROM unnest(?::uuid[], ?::text[], ?::text[]) AS r(event_id, object_key, document)
+       RETURNING id, event_id`,
+      [
+        this.config.archive.leaseMs,
+        refs.map((ref) => ref.document.event_id),
+        refs.map((ref) => ref.objectKey),
+        refs.map((ref) => JSON.stringify(ref.document)),
+      ],
     );
-    return { id: Number(row.id), objectKey, document, attempts: 1 };
+    const ids = new Map(rows.map((row) => [row.event_id, Number(row.id)]));
+    for (const ref of refs) ref.id = ids.get(ref.document.event_id)!;
+    return refs;
   }
 
   /** Takes up to `limit` records that are due (never uploaded, failed, or orphaned by a dead process). */

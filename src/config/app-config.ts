@@ -22,6 +22,10 @@ export interface AppConfig {
     /** How long a request may wait for a pooled connection before it gets 503. */
     acquireTimeoutMs: number;
     statementTimeoutMs: number;
+    /** Single-POST group commits in flight at once per process (each holds one pooled connection). */
+    writeGroups: number;
+    /** Single POSTs saved together in one group commit, at most. */
+    writeGroupMax: number;
   };
   archive: {
     /** Absent → records go to `localDir` with the same key layout as in S3. */
@@ -206,6 +210,7 @@ function httpLimits(read: EnvReader): AppConfig['http'] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const read = new EnvReader(env);
   const dataDir = resolve(read.string('DATA_DIR') ?? '.data');
+  const poolSize = read.int('DB_POOL_SIZE', 10, 1, 500);
   const config: AppConfig = {
     production: read.string('NODE_ENV') === 'production',
     port: read.int('PORT', 3000, 0, 65535),
@@ -216,9 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: {
       url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
       embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
-      poolSize: read.int('DB_POOL_SIZE', 10, 1, 500),
+      poolSize,
       acquireTimeoutMs: read.int('DB_ACQUIRE_TIMEOUT_MS', 2000, 50, 60000),
       statementTimeoutMs: read.int('DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
+      writeGroups: read.int('DB_WRITE_GROUPS', Math.min(4, poolSize), 1, 500),
+      writeGroupMax: read.int('DB_WRITE_GROUP_MAX', 100, 1, 1000),
     },
     archive: {
       s3Bucket: read.pattern('S3_BUCKET', /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
@@ -248,6 +255,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');
+  }
+  if (config.database.writeGroups > config.database.poolSize) {
+    read.problems.push('DB_WRITE_GROUPS must not be larger than DB_POOL_SIZE (each group commit in flight holds a pooled connection)');
   }
   if (config.production && !config.database.url) {
     read.problems.push('DATABASE_URL is required in production (NODE_ENV=production): the embedded PostgreSQL is a development fallback');

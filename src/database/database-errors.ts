@@ -6,9 +6,12 @@ import { ConnectionException, DriverException } from '@mikro-orm/core';
 const UNAVAILABLE_SQLSTATE = /^(08|28|3D|53|57|58)/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
+/** No connection (or write slot) could be had within the acquire timeout: the database is too busy to take the request now. */
+export class DatabaseBusyError extends Error {}
+
 /** True when an error says the database is down, overloaded or the pool could not hand out a connection in time. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof ConnectionException) return true;
+  if (error instanceof ConnectionException || error instanceof DatabaseBusyError) return true;
   const candidates: unknown[] = [error];
   if (error instanceof DriverException) candidates.push((error as { cause?: unknown }).cause);
   for (const candidate of candidates) {

@@ -28,13 +28,20 @@ export interface FoundItem {
   stored: ItemFacts;
 }
 
-/** The items as parallel arrays, for unnest(): SKUs, types, titles, costs. */
+/** An item of a store, as sent. */
+export interface StoreItem {
+  storeId: number;
+  facts: ItemFacts;
+}
+
+/** The items as parallel arrays, for unnest(): types, titles, costs. */
 const columns = (items: readonly ItemFacts[]) => [
-  items.map((item) => item.sku),
   items.map((item) => item.type),
   items.map((item) => item.title),
   items.map((item) => centsToDecimal(item.costCents)),
 ];
+
+const keyOf = (storeId: number | string, sku: string) => `${storeId}\u0000${sku}`;
 
 const toFacts = (row: ItemRow): ItemFacts => ({
   sku: row.sku,
@@ -49,43 +56,46 @@ export class ItemRepository {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * The store's items by SKU (one entry per item, same order; SKUs distinct), inserting those that are
-   * new as sent — one round trip for new items and for items committed before this statement. Takes
-   * no lock on an existing item (an unchanged re-send need not queue behind other POSTs of it); the
-   * caller `update`s the ones that differ. Hand-written because the unit of work can only
-   * read-then-insert, a race under concurrent first POSTs: ON CONFLICT DO NOTHING waits for a
-   * concurrent insert of the same SKU to settle (in SKU order, so two batches cannot deadlock). When
-   * that insert committed after this statement's snapshot, a second statement reads it.
+   * The items (one entry per item, same order; no item twice), inserting those that are new as sent —
+   * one round trip for new items and for items committed before this statement, whichever stores they
+   * belong to. Takes no lock on an existing item (an unchanged re-send need not queue behind other
+   * POSTs of it); the caller `update`s the ones that differ. Hand-written because the unit of work
+   * can only read-then-insert, a race under concurrent first POSTs: ON CONFLICT DO NOTHING waits for a
+   * concurrent insert of the same item to settle (in store and SKU order, so two groups cannot
+   * deadlock). When that insert committed after this statement's snapshot, a second statement reads it.
    */
-  async insertOrFind(storeId: number, items: readonly ItemFacts[]): Promise<FoundItem[]> {
-    // One item (every single POST) gets a plain statement; many get unnest() arrays. Measured: the
+  async insertOrFind(items: readonly StoreItem[]): Promise<FoundItem[]> {
+    // One item (every POST saved alone) gets a plain statement; many get unnest() arrays. Measured: the
     // array form costs a single POST about 0.3 ms more PostgreSQL CPU, and PostgreSQL's CPU is what
     // limits POST throughput here (docs/performance.md).
-    if (items.length === 1) return [await this.insertOrFindOne(storeId, items[0])];
-    const rows = await this.sql.query<ItemRow & { inserted: boolean }>(
-      `WITH sent AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::numeric[]) AS s(sku, type, title, cost)),
+    if (items.length === 1) return [await this.insertOrFindOne(items[0].storeId, items[0].facts)];
+    const storeIds = items.map((item) => item.storeId);
+    const skus = items.map((item) => item.facts.sku);
+    const rows = await this.sql.query<ItemRow & { store_id: string; inserted: boolean }>(
+      `WITH sent AS (SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[]) AS s(store_id, sku, type, title, cost)),
             created AS (
-              INSERT INTO item (store_id, sku, type, title, cost) SELECT ?, sku, type, title, cost FROM sent ORDER BY sku
-              ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, sku, type, title, cost)
-       SELECT id, sku, type, title, cost, true AS inserted FROM created
+              INSERT INTO item (store_id, sku, type, title, cost) SELECT store_id, sku, type, title, cost FROM sent ORDER BY store_id, sku
+              ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, store_id, sku, type, title, cost)
+       SELECT id, store_id, sku, type, title, cost, true AS inserted FROM created
        UNION ALL
-       SELECT i.id, i.sku, i.type, i.title, i.cost, false FROM item i
-       WHERE i.store_id = ? AND i.sku = ANY (?::text[]) AND NOT EXISTS (SELECT 1 FROM created c WHERE c.sku = i.sku)`,
-      [...columns(items), storeId, storeId, items.map((item) => item.sku)],
+       SELECT i.id, i.store_id, i.sku, i.type, i.title, i.cost, false FROM item i JOIN sent s ON i.store_id = s.store_id AND i.sku = s.sku
+       WHERE NOT EXISTS (SELECT 1 FROM created c WHERE c.store_id = i.store_id AND c.sku = i.sku)`,
+      [storeIds, skus, ...columns(items.map((item) => item.facts))],
     );
-    const bySku = new Map(rows.map((row) => [row.sku, row]));
-    const unseen = items.filter((item) => !bySku.has(item.sku)).map((item) => item.sku);
+    const byKey = new Map(rows.map((row) => [keyOf(row.store_id, row.sku), row]));
+    const unseen = items.filter((item) => !byKey.has(keyOf(item.storeId, item.facts.sku)));
     if (unseen.length > 0) {
-      for (const row of await this.sql.query<ItemRow & { inserted: boolean }>(
-        `${SELECT_ITEM}, false AS inserted FROM item WHERE store_id = ? AND sku = ANY (?::text[])`,
-        [storeId, unseen],
+      for (const row of await this.sql.query<ItemRow & { store_id: string; inserted: boolean }>(
+        `SELECT i.id, i.store_id, i.sku, i.type, i.title, i.cost, false AS inserted
+         FROM item i JOIN unnest(?::bigint[], ?::text[]) AS s(store_id, sku) ON i.store_id = s.store_id AND i.sku = s.sku`,
+        [unseen.map((item) => item.storeId), unseen.map((item) => item.facts.sku)],
       )) {
-        bySku.set(row.sku, row);
+        byKey.set(keyOf(row.store_id, row.sku), row);
       }
     }
     return items.map((item) => {
-      const row = bySku.get(item.sku);
-      if (!row) throw new Error(`item ${item.sku} of store ${storeId} neither inserted nor found`);
+      const row = byKey.get(keyOf(item.storeId, item.facts.sku));
+      if (!row) throw new Error(`item ${item.facts.sku} of store ${item.storeId} neither inserted nor found`);
       return { id: Number(row.id), inserted: row.inserted, stored: toFacts(row) };
     });
   }
@@ -121,7 +131,7 @@ export class ItemRepository {
     const sorted = [...items].sort((a, b) => a.id - b.id);
     const ids = sorted.map((item) => item.id);
     if (sorted.length > 1) await this.sql.query('SELECT id FROM item WHERE id = ANY (?::bigint[]) ORDER BY id FOR UPDATE', [ids]);
-    const [, types, titles, costs] = columns(sorted.map((item) => item.facts));
+    const [types, titles, costs] = columns(sorted.map((item) => item.facts));
     await this.sql.query(
       `UPDATE item SET type = v.type, title = v.title, cost = v.cost,
          updated_at = CASE WHEN (item.type, item.title, item.cost) IS DISTINCT FROM (v.type, v.title, v.cost)

@@ -4,6 +4,7 @@ import { ItemsModule } from '../items/items.module.js';
 import { PricingModule } from '../pricing/pricing.module.js';
 import { StoresModule } from '../stores/stores.module.js';
 import { WarrantiesController } from './warranties.controller.js';
+import { SubmissionMetrics } from './submission-metrics.js';
 import { WarrantiesService } from './warranties.service.js';
 import { WarrantySchema } from './warranty.entity.js';
 import { WarrantyRepository } from './warranty.repository.js';
@@ -11,7 +12,7 @@ import { WarrantyRepository } from './warranty.repository.js';
 @Module({
   imports: [MikroOrmModule.forFeature([WarrantySchema]), StoresModule, ItemsModule, PricingModule],
   controllers: [WarrantiesController],
-  providers: [WarrantyRepository, WarrantiesService],
+  providers: [WarrantyRepository, WarrantiesService, SubmissionMetrics],
   exports: [WarrantiesService],
 })
 export class WarrantiesModule {}

@@ -1,14 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { centsFromAmount } from '../common/money.js';
 import type { Caller } from '../access/api-key.js';
+import { appConfig, type AppConfig } from '../config/app-config.js';
+import { GroupCommit } from '../database/group-commit.js';
 import { Sql } from '../database/sql.js';
 import { ItemRepository, type ItemFacts } from '../items/item.repository.js';
 import { PricingService, type Quote } from '../pricing/pricing.service.js';
 import { StoresService } from '../stores/stores.service.js';
 import { batchResponse, submissionResponse } from './dto/warranty.view.js';
 import { BATCH_SUBMITTED, BatchSubmittedEvent } from './events/batch-submitted.event.js';
-import { ITEM_SUBMITTED, ItemSubmittedEvent } from './events/item-submitted.event.js';
+import { ITEMS_SUBMITTED, ItemsSubmittedEvent } from './events/items-submitted.event.js';
+import { SubmissionMetrics } from './submission-metrics.js';
 import type { SubmissionResult, SubmittedItem, Warranty, WarrantyFilter } from './warranty.js';
 import { ItemNotEligibleError, StoreMismatchError, WarrantyNotFoundError } from './warranty.errors.js';
 import { WarrantyRepository, type SavedPlan } from './warranty.repository.js';
@@ -38,19 +41,34 @@ export type BatchEntry = { item: Omit<SubmittedItem, 'store_uuid'> } | { refused
 /** What became of a batch entry: saved (its result), or refused (by validation or pricing) and why. */
 export type BatchOutcome = { result: SubmissionResult } | { refused: unknown };
 
+const sameQuote = (a: Quote, b: Quote) =>
+  a.pricingVersion === b.pricingVersion &&
+  a.plans.length === b.plans.length &&
+  a.plans.every((plan, i) => plan.durationMonths === b.plans[i].durationMonths && plan.priceCents === b.plans[i].priceCents);
+
 /**
- * The positions of `items` in rounds whose SKUs are distinct: first occurrences in the first round,
- * second ones in the second… so a SKU sent twice is saved twice, in order (the later one wins).
+ * How to save `items` with the outcome of saving them one after another: rounds of positions whose
+ * items are distinct (first occurrences in the first round, second ones in the second…, so an item
+ * sent twice is saved twice, in order, and the later one wins), and repeats — an item sent exactly
+ * as its previous occurrence, which gets that occurrence's plans unchanged (200) without a round of
+ * its own, so hundreds of identical POSTs in one group cost one round.
  */
-function roundsOfDistinctSkus(items: readonly PricedItem[]): number[][] {
+function plan(items: readonly PricedItem[]): { rounds: number[][]; repeats: [repeat: number, of: number][] } {
   const rounds: number[][] = [];
-  const seen = new Map<string, number>();
+  const repeats: [number, number][] = [];
+  const last = new Map<string, { index: number; round: number }>();
   items.forEach((priced, i) => {
-    const round = seen.get(priced.facts.sku) ?? 0;
-    seen.set(priced.facts.sku, round + 1);
+    const key = `${priced.item.store_uuid}\u0000${priced.facts.sku}`;
+    const previous = last.get(key);
+    if (previous && sameItem(items[previous.index].facts, priced.facts) && sameQuote(items[previous.index].quote, priced.quote)) {
+      repeats.push([i, previous.index]);
+      return;
+    }
+    const round = previous ? previous.round + 1 : 0;
+    last.set(key, { index: i, round });
     (rounds[round] ??= []).push(i);
   });
-  return rounds;
+  return { rounds, repeats };
 }
 
 function resultOf(storeId: number, storeUuid: string, priced: PricedItem, plans: readonly SavedPlan[]): SubmissionResult {
@@ -89,8 +107,16 @@ function assertMayActFor(caller: Caller, storeUuid: string): void {
   if (caller.kind === 'store' && caller.storeUuid !== storeUuid) throw new StoreMismatchError(caller.storeUuid, 'store_uuid', storeUuid);
 }
 
+/** A single POST waiting for its group commit. */
+interface PendingSubmission {
+  priced: PricedItem;
+  context: SubmissionContext;
+}
+
 @Injectable()
 export class WarrantiesService {
+  private readonly groups: GroupCommit<PendingSubmission, SubmissionResult>;
+
   constructor(
     private readonly sql: Sql,
     private readonly stores: StoresService,
@@ -98,31 +124,49 @@ export class WarrantiesService {
     private readonly warranties: WarrantyRepository,
     private readonly pricing: PricingService,
     private readonly events: EventEmitter2,
-  ) {}
+    metrics: SubmissionMetrics,
+    @Inject(appConfig.KEY) config: AppConfig,
+  ) {
+    this.groups = new GroupCommit({
+      save: (submissions) => this.saveGroup(submissions),
+      concurrency: config.database.writeGroups,
+      maxSize: config.database.writeGroupMax,
+      maxWaitMs: config.database.acquireTimeoutMs,
+      onGroup: (size) => metrics.groupSaved(size),
+    });
+    metrics.watch(() => this.groups.queued);
+  }
 
   /**
-   * Prices the item and, in one transaction, saves store, item and plan set and publishes the
-   * submission (the archive records it in the same transaction). Pricing runs first, so an
-   * ineligible item is refused before anything is written.
+   * Prices the item and saves store, item and plan set, publishing the submission (the archive
+   * records it in the same transaction). Pricing runs first, so an ineligible item is refused before
+   * anything is written. The save is a group commit: alone and at once when no write is in flight,
+   * else together with the other POSTs that queued meanwhile (GroupCommit), each with its own answer.
    */
   async submit(item: SubmittedItem, context: SubmissionContext): Promise<SubmissionResult> {
     assertMayActFor(context.caller, item.store_uuid);
-    const priced = this.price(item);
+    return this.groups.add({ priced: this.price(item), context });
+  }
+
+  /** One transaction for a group of single POSTs: their items and plans, then one event listing them all. */
+  private saveGroup(submissions: readonly PendingSubmission[]): Promise<SubmissionResult[]> {
     return this.sql.transaction(async () => {
-      const [result] = await this.save(item.store_uuid, [priced]);
+      const results = await this.save(submissions.map((submission) => submission.priced));
       await this.events.emitAsync(
-        ITEM_SUBMITTED,
-        new ItemSubmittedEvent(
-          context.requestId,
-          context.receivedAt,
-          context.payload,
-          item,
-          result,
-          submissionResponse(result),
-          context.caller.keyPrefix,
+        ITEMS_SUBMITTED,
+        new ItemsSubmittedEvent(
+          submissions.map(({ priced, context }, i) => ({
+            requestId: context.requestId,
+            receivedAt: context.receivedAt,
+            payload: context.payload,
+            item: priced.item,
+            result: results[i],
+            response: submissionResponse(results[i]),
+            keyPrefix: context.caller.keyPrefix,
+          })),
         ),
       );
-      return result;
+      return results;
     });
   }
 
@@ -149,13 +193,7 @@ export class WarrantiesService {
       }
     });
     return this.sql.transaction(async () => {
-      const results =
-        accepted.length > 0
-          ? await this.save(
-              storeUuid,
-              accepted.map((entry) => entry.priced),
-            )
-          : [];
+      const results = accepted.length > 0 ? await this.save(accepted.map((entry) => entry.priced)) : [];
       accepted.forEach((entry, k) => (outcomes[entry.index] = { result: results[k] }));
       await this.events.emitAsync(
         BATCH_SUBMITTED,
@@ -185,20 +223,19 @@ export class WarrantiesService {
   }
 
   /**
-   * Saves priced items of one store inside the caller's transaction, with a few statements for all of
-   * them (not per item). Items stored exactly as sent, with exactly the quoted plans, are answered from
-   * what is stored: no row lock and no rewrite, so identical re-sends (even hundreds at once) never
-   * queue. A SKU sent twice is saved again in a later round, so the later one wins. One result per item.
+   * Saves priced items (of one store or of several) inside the caller's transaction, with a few
+   * statements for all of them (not per item), with the outcome of saving them one after another.
+   * Items stored exactly as sent, with exactly the quoted plans, are answered from what is stored: no
+   * row lock and no rewrite, so identical re-sends (even hundreds at once) never queue. One result per item.
    */
-  private async save(storeUuid: string, items: readonly PricedItem[]): Promise<SubmissionResult[]> {
-    const storeId = await this.stores.ensure(storeUuid);
+  private async save(items: readonly PricedItem[]): Promise<SubmissionResult[]> {
+    const storeIds = await this.storeIdsOf(items);
     const results: SubmissionResult[] = new Array(items.length);
-    for (const round of roundsOfDistinctSkus(items)) {
+    const { rounds, repeats } = plan(items);
+    for (const round of rounds) {
       const sent = round.map((i) => items[i]);
-      const found = await this.items.insertOrFind(
-        storeId,
-        sent.map((priced) => priced.facts),
-      );
+      const stores = sent.map((priced) => storeIds.get(priced.item.store_uuid)!);
+      const found = await this.items.insertOrFind(sent.map((priced, k) => ({ storeId: stores[k], facts: priced.facts })));
       const unchanged = sent.map((priced, k) => !found[k].inserted && sameItem(found[k].stored, priced.facts));
       const stored = unchanged.some(Boolean)
         ? await this.warranties.plansOf(found.filter((_, k) => unchanged[k]).map((item) => item.id))
@@ -214,13 +251,22 @@ export class WarrantiesService {
       if (changed.length > 0) await this.items.update(changed.map((k) => ({ id: found[k].id, facts: sent[k].facts })));
       if (toWrite.length > 0) {
         const saved = await this.warranties.replacePlans(
-          toWrite.map((k) => ({ itemId: found[k].id, storeId, itemType: sent[k].item.item_type, quote: sent[k].quote })),
+          toWrite.map((k) => ({ itemId: found[k].id, storeId: stores[k], itemType: sent[k].item.item_type, quote: sent[k].quote })),
         );
         for (const k of toWrite) plans[k] = saved.get(found[k].id) ?? [];
       }
-      round.forEach((i, k) => (results[i] = resultOf(storeId, storeUuid, sent[k], plans[k])));
+      round.forEach((i, k) => (results[i] = resultOf(stores[k], sent[k].item.store_uuid, sent[k], plans[k])));
     }
+    // In position order, so a repeat of a repeat finds its result set.
+    for (const [repeat, of] of repeats) results[repeat] = { created: false, warranties: results[of].warranties };
     return results;
+  }
+
+  /** The items' stores by uuid, created on first sight — in uuid order, so two groups creating the same new stores cannot deadlock. */
+  private async storeIdsOf(items: readonly PricedItem[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    for (const uuid of [...new Set(items.map((priced) => priced.item.store_uuid))].sort()) ids.set(uuid, await this.stores.ensure(uuid));
+    return ids;
   }
 
   /**

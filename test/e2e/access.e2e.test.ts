@@ -13,18 +13,13 @@ import { ApiKeysService } from '../../src/access/api-keys.service.js';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
 import { bearer, post, send, type Reply } from '../support/http-client.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import { sample } from '../support/metrics-sample.js';
 
 const item = (store: string, sku: string, cost = 150) => ({ ...SEED_PAYLOAD, store_uuid: store, item_sku: sku, item_cost: cost });
 
 function assertUnauthorized(reply: Reply): void {
   assertError(reply, 401, 'UNAUTHORIZED');
   assert.equal(reply.headers.get('www-authenticate'), 'Bearer');
-}
-
-/** The value of one Prometheus sample (0 when absent). */
-function sample(metrics: string, name: string): number {
-  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : 0;
 }
 
 describe('API keys (real HTTP, real PostgreSQL)', () => {
@@ -91,8 +86,8 @@ describe('API keys (real HTTP, real PostgreSQL)', () => {
       await send(app.url, '/api/pricing', { key: revoked });
       const after = (await send(app.url, '/metrics')).text;
       for (const reason of ['unknown', 'missing', 'revoked']) {
-        const name = `api_key_rejections_total{reason="${reason}"}`;
-        assert.equal(sample(after, name), sample(before, name) + 1, name);
+        const labels = { reason };
+        assert.equal(sample(after, 'api_key_rejections_total', labels), sample(before, 'api_key_rejections_total', labels) + 1, reason);
       }
     });
   });

@@ -11,6 +11,7 @@ import { post, send, type Reply } from '../support/http-client.js';
 import { freePort } from '../../src/common/free-port.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import { sample } from '../support/metrics-sample.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -44,18 +45,6 @@ function assertUnavailable(reply: Reply): void {
 async function closeWithin(app: TestApp | undefined, ms = 10_000): Promise<void> {
   if (!app) return;
   await Promise.race([app.close().catch(() => undefined), sleep(ms)]);
-}
-
-/** Prometheus text → value of the sample with exactly these labels (0 when absent). */
-function sample(metrics: string, name: string, labels: Record<string, string>): number {
-  for (const line of metrics.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    const wanted = Object.entries(labels);
-    if (wanted.length === Object.keys(found).length && wanted.every(([key, value]) => found[key] === value)) return Number(match[3]);
-  }
-  return 0;
 }
 
 describe('operations (real HTTP, real PostgreSQL)', () => {

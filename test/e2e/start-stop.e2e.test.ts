@@ -124,7 +124,14 @@ describe('npm start: signals and start-up failures (processes)', () => {
 
   it('Ctrl-C on `npm start` (SIGINT to the process group): in-flight requests finish, the archive drains, the embedded PostgreSQL stops last (item 6)', async (t) => {
     pgPort = await freePort();
-    const service = await npm(['start'], { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), DB_STATEMENT_TIMEOUT_MS: '30000' });
+    // A write slot for each of the eight re-sends in either worker, so that all eight wait inside PostgreSQL (POSTs
+    // queued for a slot at SIGTERM: write-coalescing.e2e).
+    const service = await npm(['start'], {
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      DB_STATEMENT_TIMEOUT_MS: '30000',
+      DB_WRITE_GROUPS: '8',
+    });
     const url = `postgresql://postgres:postgres@127.0.0.1:${pgPort}/warranty`;
     const locker = new pg.Client({ connectionString: url });
     const watcher = new pg.Client({ connectionString: url });

@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       poolSize: 10,
       acquireTimeoutMs: 2000,
       statementTimeoutMs: 5000,
+      writeGroups: 4,
+      writeGroupMax: 100,
     });
     assert.equal(config.archive.s3Bucket, undefined);
     assert.equal(config.archive.s3Region, 'us-east-1');
@@ -104,6 +106,9 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ PORT: '0' }).port, 0);
     assert.equal(loadConfig({ PORT: '65535' }).port, 65_535);
     assert.equal(loadConfig({ DB_POOL_SIZE: '1' }).database.poolSize, 1);
+    assert.equal(loadConfig({ DB_POOL_SIZE: '1' }).database.writeGroups, 1, 'group commits in flight default to at most the pool');
+    assert.equal(loadConfig({ DB_POOL_SIZE: '20', DB_WRITE_GROUPS: '20' }).database.writeGroups, 20);
+    assert.equal(loadConfig({ DB_WRITE_GROUP_MAX: '1' }).database.writeGroupMax, 1);
     assert.equal(loadConfig({ DB_POOL_SIZE: '500' }).database.poolSize, 500);
     assert.equal(loadConfig({ WEB_CONCURRENCY: '1' }).workers, 1);
   });
@@ -143,6 +148,10 @@ describe('loadConfig', () => {
     ['DB_POOL_SIZE', 'ten'],
     ['DB_ACQUIRE_TIMEOUT_MS', '10'],
     ['DB_STATEMENT_TIMEOUT_MS', '5s'],
+    ['DB_WRITE_GROUPS', '0'],
+    ['DB_WRITE_GROUPS', '11'],
+    ['DB_WRITE_GROUP_MAX', '0'],
+    ['DB_WRITE_GROUP_MAX', '1001'],
     ['EMBEDDED_PG_PORT', '0'],
     ['S3_BUCKET', 'Upper_Case'],
     ['S3_BUCKET', 'ab'],

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { Gauge, Histogram, Registry } from 'prom-client';
+
+/** How single POSTs are grouped for commit: what an operator reads to see write coalescing at work. */
+@Injectable()
+export class SubmissionMetrics {
+  private readonly groupSizes: Histogram;
+  private queued: () => number = () => 0;
+
+  constructor(registry: Registry) {
+    this.groupSizes = new Histogram({
+      name: 'warranty_write_group_size',
+      help: 'Single POSTs saved per group commit (1 when the service is not busy; retries of a failed group count again)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+      registers: [registry],
+    });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as `this`
+    const metrics = this;
+    new Gauge({
+      name: 'warranty_writes_waiting',
+      help: 'Single POSTs waiting for a group commit slot right now',
+      registers: [registry],
+      collect() {
+        this.set(metrics.queued());
+      },
+    });
+  }
+
+  /** Where the waiting count comes from (the service's group commit). */
+  watch(queued: () => number): void {
+    this.queued = queued;
+  }
+
+  groupSaved(size: number): void {
+    this.groupSizes.observe(size);
+  }
+}
