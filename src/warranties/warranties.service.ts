@@ -28,6 +28,12 @@ const samePlans = (stored: SavedPlan[], quote: Quote) =>
     );
   });
 
+/** Two quotes offer the same plans at the same prices, from the same pricing version. */
+const sameQuote = (a: Quote, b: Quote) =>
+  a.pricingVersion === b.pricingVersion &&
+  a.plans.length === b.plans.length &&
+  a.plans.every((plan, i) => plan.durationMonths === b.plans[i].durationMonths && plan.priceCents === b.plans[i].priceCents);
+
 /** An item, priced: what to store and the plans it gets. */
 interface PricedItem {
   item: SubmittedItem;
@@ -41,11 +47,6 @@ export type BatchEntry = { item: Omit<SubmittedItem, 'store_uuid'> } | { refused
 /** What became of a batch entry: saved (its result), or refused (by validation or pricing) and why. */
 export type BatchOutcome = { result: SubmissionResult } | { refused: unknown };
 
-const sameQuote = (a: Quote, b: Quote) =>
-  a.pricingVersion === b.pricingVersion &&
-  a.plans.length === b.plans.length &&
-  a.plans.every((plan, i) => plan.durationMonths === b.plans[i].durationMonths && plan.priceCents === b.plans[i].priceCents);
-
 /**
  * How to save `items` with the outcome of saving them one after another: rounds of positions whose
  * items are distinct (first occurrences in the first round, second ones in the second…, so an item
@@ -53,7 +54,7 @@ const sameQuote = (a: Quote, b: Quote) =>
  * as its previous occurrence, which gets that occurrence's plans unchanged (200) without a round of
  * its own, so hundreds of identical POSTs in one group cost one round.
  */
-function plan(items: readonly PricedItem[]): { rounds: number[][]; repeats: [repeat: number, of: number][] } {
+function roundsAndRepeats(items: readonly PricedItem[]): { rounds: number[][]; repeats: [repeat: number, of: number][] } {
   const rounds: number[][] = [];
   const repeats: [number, number][] = [];
   const last = new Map<string, { index: number; round: number }>();
@@ -231,7 +232,7 @@ export class WarrantiesService {
   private async save(items: readonly PricedItem[]): Promise<SubmissionResult[]> {
     const storeIds = await this.storeIdsOf(items);
     const results: SubmissionResult[] = new Array(items.length);
-    const { rounds, repeats } = plan(items);
+    const { rounds, repeats } = roundsAndRepeats(items);
     for (const round of rounds) {
       const sent = round.map((i) => items[i]);
       const stores = sent.map((priced) => storeIds.get(priced.item.store_uuid)!);
