@@ -243,7 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retentionHours: read.int('ARCHIVE_RETENTION_HOURS', 168, 0, 87600),
       stuckAfterMs: read.int('ARCHIVE_STUCK_AFTER_MS', 300000, 1000, 86400000),
     },
-    shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
+    shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 12000, 0, 600000),
     shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', 5000, 0, 600000),
     corsOrigins: read.origins('CORS_ORIGINS'),
     http: httpLimits(read),

@@ -39,7 +39,7 @@ describe('loadConfig', () => {
     assert.equal(config.archive.s3Endpoint, undefined);
     assert.equal(config.archive.s3ForcePathStyle, false);
     assert.equal(config.archive.localDir, resolve('.data', 'archive'));
-    assert.equal(config.shutdownDrainMs, 10_000);
+    assert.equal(config.shutdownDrainMs, 12_000);
   });
 
   it('does not read process.env when given an environment', () => {
