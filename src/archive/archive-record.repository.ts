@@ -68,7 +68,7 @@ export class ArchiveRecordRepository {
    * get unnest() arrays, as in the item and plan statements.
    */
   async addMany(records: readonly NewArchiveRecord[]): Promise<ArchiveRecordRef[]> {
-    const refs = records.map((record): ArchiveRecordRef => {
+    const drafts = records.map((record) => {
       const eventId = randomUUID();
       const document: ArchiveDocument = {
         event_id: eventId,
@@ -78,18 +78,23 @@ export class ArchiveRecordRepository {
         request: record.request,
         response: record.response,
       };
-      return { id: 0, objectKey: archiveKey(record.receivedAt, record.storeUuid, eventId), document, attempts: 1 };
+      return { objectKey: archiveKey(record.receivedAt, record.storeUuid, eventId), document, attempts: 1 };
     });
-    if (refs.length === 1) {
-      const [ref] = refs;
-      const [row] = await this.sql.query<{ id: string }>(
-        `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
-         VALUES (?, ?, ?::jsonb, 1, now() + ?::int * interval '1 millisecond') RETURNING id`,
-        [ref.document.event_id, ref.objectKey, JSON.stringify(ref.document), this.config.archive.leaseMs],
-      );
-      ref.id = Number(row.id);
-      return refs;
-    }
+    const ids = drafts.length === 1 ? [await this.insertOne(drafts[0])] : await this.insertMany(drafts);
+    return drafts.map((draft, i) => ({ id: ids[i], ...draft }));
+  }
+
+  private async insertOne(draft: Omit<ArchiveRecordRef, 'id'>): Promise<number> {
+    const [row] = await this.sql.query<{ id: string }>(
+      `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
+       VALUES (?, ?, ?::jsonb, 1, now() + ?::int * interval '1 millisecond') RETURNING id`,
+      [draft.document.event_id, draft.objectKey, JSON.stringify(draft.document), this.config.archive.leaseMs],
+    );
+    return Number(row.id);
+  }
+
+  /** The ids in the drafts' order (RETURNING's order is not promised, so they are matched by event id). */
+  private async insertMany(drafts: readonly Omit<ArchiveRecordRef, 'id'>[]): Promise<number[]> {
     const rows = await this.sql.query<{ id: string; event_id: string }>(
       `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
        SELECT event_id, object_key, document::jsonb, 1, now() + ?::int * interval '1 millisecond'
@@ -97,14 +102,13 @@ export class ArchiveRecordRepository {
        RETURNING id, event_id`,
       [
         this.config.archive.leaseMs,
-        refs.map((ref) => ref.document.event_id),
-        refs.map((ref) => ref.objectKey),
-        refs.map((ref) => JSON.stringify(ref.document)),
+        drafts.map((draft) => draft.document.event_id),
+        drafts.map((draft) => draft.objectKey),
+        drafts.map((draft) => JSON.stringify(draft.document)),
       ],
     );
     const ids = new Map(rows.map((row) => [row.event_id, Number(row.id)]));
-    for (const ref of refs) ref.id = ids.get(ref.document.event_id)!;
-    return refs;
+    return drafts.map((draft) => ids.get(draft.document.event_id)!);
   }
 
   /** Takes up to `limit` records that are due (never uploaded, failed, or orphaned by a dead process). */

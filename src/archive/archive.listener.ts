@@ -2,10 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Sql } from '../database/sql.js';
 import { BATCH_SUBMITTED, BatchSubmittedEvent } from '../warranties/events/batch-submitted.event.js';
-import { ITEMS_SUBMITTED, ItemsSubmittedEvent } from '../warranties/events/items-submitted.event.js';
-import { ArchiveRecordRepository } from './archive-record.repository.js';
+import { ITEMS_SUBMITTED, ItemsSubmittedEvent, type ItemSubmission } from '../warranties/events/items-submitted.event.js';
+import { ArchiveRecordRepository, type NewArchiveRecord } from './archive-record.repository.js';
 import type { ArchiveRecordRef } from './archive-record.js';
 import { ArchiveUploader } from './archive-uploader.js';
+
+/** What the archive keeps of one request: a single item's POST or a batch. */
+function recordOf(submission: ItemSubmission | BatchSubmittedEvent, storeUuid: string): NewArchiveRecord {
+  return {
+    requestId: submission.requestId,
+    receivedAt: submission.receivedAt,
+    storeUuid,
+    keyPrefix: submission.keyPrefix,
+    request: submission.payload,
+    response: submission.response,
+  };
+}
 
 /**
  * Archives every submission (a single item or a batch: one record per request). The records are
@@ -23,30 +35,13 @@ export class ArchiveListener {
 
   @OnEvent(ITEMS_SUBMITTED, { suppressErrors: false })
   async onItemsSubmitted(event: ItemsSubmittedEvent): Promise<void> {
-    const records = await this.records.addMany(
-      event.submissions.map((submission) => ({
-        requestId: submission.requestId,
-        receivedAt: submission.receivedAt,
-        storeUuid: submission.item.store_uuid,
-        keyPrefix: submission.keyPrefix,
-        request: submission.payload,
-        response: submission.response,
-      })),
-    );
+    const records = await this.records.addMany(event.submissions.map((submission) => recordOf(submission, submission.item.store_uuid)));
     this.uploadAfterCommit(records);
   }
 
   @OnEvent(BATCH_SUBMITTED, { suppressErrors: false })
   async onBatchSubmitted(event: BatchSubmittedEvent): Promise<void> {
-    const record = await this.records.add({
-      requestId: event.requestId,
-      receivedAt: event.receivedAt,
-      storeUuid: event.storeUuid,
-      keyPrefix: event.keyPrefix,
-      request: event.payload,
-      response: event.response,
-    });
-    this.uploadAfterCommit([record]);
+    this.uploadAfterCommit([await this.records.add(recordOf(event, event.storeUuid))]);
   }
 
   private uploadAfterCommit(records: readonly ArchiveRecordRef[]): void {

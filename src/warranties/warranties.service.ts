@@ -28,12 +28,6 @@ const samePlans = (stored: SavedPlan[], quote: Quote) =>
     );
   });
 
-/** Two quotes offer the same plans at the same prices, from the same pricing version. */
-const sameQuote = (a: Quote, b: Quote) =>
-  a.pricingVersion === b.pricingVersion &&
-  a.plans.length === b.plans.length &&
-  a.plans.every((plan, i) => plan.durationMonths === b.plans[i].durationMonths && plan.priceCents === b.plans[i].priceCents);
-
 /** An item, priced: what to store and the plans it gets. */
 interface PricedItem {
   item: SubmittedItem;
@@ -61,7 +55,8 @@ function roundsAndRepeats(items: readonly PricedItem[]): { rounds: number[][]; r
   items.forEach((priced, i) => {
     const key = `${priced.item.store_uuid}\u0000${priced.facts.sku}`;
     const previous = last.get(key);
-    if (previous && sameItem(items[previous.index].facts, priced.facts) && sameQuote(items[previous.index].quote, priced.quote)) {
+    // Same facts, same quote: a quote is a pure function of type and cost under the process's one pricing table.
+    if (previous && sameItem(items[previous.index].facts, priced.facts)) {
       repeats.push([i, previous.index]);
       return;
     }
