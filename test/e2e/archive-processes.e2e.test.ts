@@ -23,8 +23,17 @@ import {
 import { CountingS3Proxy } from '../support/counting-proxy.js';
 import { S3FaultProxy } from '../support/s3-fault-proxy.js';
 import { bearer, defaultKey } from '../support/http-client.js';
-import { logLines, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { createBucket, createDatabase, eventually, serviceEnv, sleep, sqlClient, type TestBucket } from '../support/test-env.js';
+import { logLines, pidAlive, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import {
+  createBucket,
+  createDatabase,
+  eventually,
+  lockWaiters,
+  serviceEnv,
+  sleep,
+  sqlClient,
+  type TestBucket,
+} from '../support/test-env.js';
 
 const processes: ServiceProcess[] = [];
 const stoppers: (() => Promise<unknown>)[] = [];
@@ -51,15 +60,6 @@ function childPids(pid: number): number[] {
     }
   }
   return children;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Worker processes seen in cluster tests: killed in `after` if one outlived its primary. */
@@ -361,19 +361,7 @@ describe('archive across service processes', () => {
     const second = { ...body, item_cost: 200 };
     const pendingPost = sendTracked(service.url, second);
     try {
-      assert.ok(
-        await eventually(
-          async () =>
-            (
-              await sql.query(
-                `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-              )
-            ).rows[0].n > 0,
-          5000,
-          20,
-        ),
-        'the POST is waiting for the row lock',
-      );
+      assert.ok(await eventually(async () => (await lockWaiters(sql)) > 0, 5000, 20), 'the POST is waiting for the row lock');
       const stopping = timedStop(service, 'SIGTERM');
       await sleep(300);
       assert.ok(alive(service), 'the process waits for the request in flight');
@@ -407,18 +395,7 @@ describe('archive across service processes', () => {
     try {
       await locker.query('SELECT id FROM item WHERE sku = $1 FOR UPDATE', [body.item_sku]);
       const inFlight = postVia(agent, service.url, { ...body, item_cost: 300 }); // same (only) socket, waits for the lock
-      assert.ok(
-        await eventually(
-          async () =>
-            (
-              await sql.query(
-                `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-              )
-            ).rows[0].n > 0,
-          5000,
-          20,
-        ),
-      );
+      assert.ok(await eventually(async () => (await lockWaiters(sql)) > 0, 5000, 20));
       const stopping = timedStop(service, 'SIGTERM');
       await sleep(300);
       await locker.query('COMMIT');

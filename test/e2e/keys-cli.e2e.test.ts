@@ -6,15 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { prefixFrom } from '../../src/access/api-key.js';
 import { freePort } from '../../src/common/free-port.js';
 import { bearer, post, send } from '../support/http-client.js';
-import { runCli, startServiceProcess, type CliRun, type ServiceProcess } from '../support/service-process.js';
+import { runCli, serviceProcesses, type CliRun } from '../support/service-process.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
 
 const KEYS_SCRIPT = fileURLToPath(new URL('../../src/access/keys.cli.js', import.meta.url));
@@ -35,34 +34,10 @@ async function created(run: Promise<CliRun>): Promise<string> {
 
 const secretOf = (key: string) => key.slice(prefixFrom(key)!.length + 1);
 
-const folders: string[] = [];
-const running: ServiceProcess[] = [];
-after(async () => {
-  for (const service of running) await service.stop('SIGKILL');
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
-
-async function embeddedEnv(): Promise<Record<string, string>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'warranty-keys-'));
-  chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user and must reach its folder
-  folders.push(dataDir);
-  return {
-    DATABASE_URL: '',
-    S3_BUCKET: '',
-    S3_ENDPOINT: '',
-    DATA_DIR: dataDir,
-    EMBEDDED_PG_PORT: String(await freePort()),
-    WEB_CONCURRENCY: '1',
-    LOG_LEVEL: 'log',
-    API_KEY_CACHE_TTL_MS: '500',
-  };
-}
-
-async function start(env: Record<string, string>): Promise<ServiceProcess> {
-  const service = await startServiceProcess(env);
-  running.push(service);
-  return service;
-}
+const services = serviceProcesses('warranty-keys-');
+const { start } = services;
+/** A service on the embedded default that logs at `log` (so the key-material grep sees every line) and trusts a key for 0.5 s. */
+const embeddedEnv = async () => (await services.embeddedEnv({ LOG_LEVEL: 'log', API_KEY_CACHE_TTL_MS: '500' })).env;
 
 describe('npm run keys on DATABASE_URL', () => {
   it('create --store / create --admin / list / revoke; bad usage exits 2', async () => {

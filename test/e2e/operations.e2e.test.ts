@@ -10,7 +10,17 @@ import { assertError, assertNoLeak, WARRANTY_KEYS } from '../support/api-asserti
 import { post, send, type Reply } from '../support/http-client.js';
 import { freePort } from '../../src/common/free-port.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
-import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import {
+  createDatabase,
+  eventually,
+  lockWaiters,
+  SEED_PAYLOAD,
+  serviceEnv,
+  sleep,
+  sqlClient,
+  startApp,
+  type TestApp,
+} from '../support/test-env.js';
 import { sample } from '../support/metrics-sample.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -529,12 +539,7 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       // A changed item needs the row lock (an unchanged re-send would not wait: see the next test).
       const blocked = post(busy.url, { ...item, item_title: 'Retitled while locked' }, {}, 30_000).then((reply) => (blockedReply = reply));
       try {
-        const waiting = await eventually(async () => {
-          const { rows } = await locker.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'warranty-service' AND wait_event_type = 'Lock'`,
-          );
-          return rows[0].n > 0;
-        }, 5000);
+        const waiting = await eventually(async () => (await lockWaiters(locker)) > 0, 5000);
         assert.ok(waiting, 'the first POST is waiting for the row lock');
         assert.equal(blockedReply, undefined, 'the first POST is still in flight');
 
@@ -665,12 +670,7 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
         // Watched from another session: inside the locker's transaction, pg_stat_activity is one frozen snapshot.
         const watcher = await sqlClient(databaseUrl);
         try {
-          const waiting = await eventually(async () => {
-            const { rows } = await watcher.query(
-              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'warranty-service' AND wait_event_type = 'Lock'`,
-            );
-            return rows[0].n > 0;
-          }, 5000);
+          const waiting = await eventually(async () => (await lockWaiters(watcher)) > 0, 5000);
           assert.ok(waiting, 'the POST is waiting on the row lock, holding one of the two connections');
           const list = await send(proxied.url, '/api/warranties', { timeoutMs: 10_000 });
           assert.equal(list.status, 200, `the second pooled connection is gone: ${list.text}`);

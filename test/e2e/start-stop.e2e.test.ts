@@ -25,8 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { freePort } from '../../src/common/free-port.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { createDatabase, eventually, SEED_PAYLOAD, sleep } from '../support/test-env.js';
+import { pidAlive, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { createDatabase, eventually, lockWaiters, SEED_PAYLOAD, sleep } from '../support/test-env.js';
 import { post } from '../support/http-client.js';
 
 /** The project root (this file runs from dist/test/e2e). */
@@ -44,15 +44,6 @@ function processesUnder(folder: string): number[] {
     }
   }
   return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function jsonFiles(folder: string): string[] {
@@ -152,10 +143,7 @@ describe('npm start: signals and start-up failures (processes)', () => {
         ),
       );
       // (A separate client: inside the locker's transaction pg_stat_activity would be one frozen snapshot.)
-      const waiting = await eventually(async () => {
-        const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
-        return rows[0].n === skus.length;
-      }, 10_000);
+      const waiting = await eventually(async () => (await lockWaiters(watcher)) === skus.length, 10_000);
       assert.ok(waiting, 'all re-sends wait on the row locks');
       const pgPid = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
@@ -180,7 +168,7 @@ describe('npm start: signals and start-up failures (processes)', () => {
       assert.equal(code, 0, service.tail());
       assert.equal(jsonFiles(join(dataDir, 'archive')).length, skus.length * 2, 'every accepted POST was archived before the exit');
       assert.equal(existsSync(join(dataDir, 'postgres', 'postmaster.pid')), false, 'PostgreSQL stopped');
-      assert.equal(alive(pgPid), false, `PostgreSQL (pid ${pgPid}) is gone`);
+      assert.equal(pidAlive(pgPid), false, `PostgreSQL (pid ${pgPid}) is gone`);
       assert.deepEqual(processesUnder(scratch), [], 'nothing is left running');
     } finally {
       for (const client of [locker, watcher]) await client.end().catch(() => undefined);

@@ -13,7 +13,16 @@ import { post, send, type Reply } from '../support/http-client.js';
 import { sample } from '../support/metrics-sample.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
-import { appWithDatabase, createDatabase, eventually, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
+import {
+  appWithDatabase,
+  createDatabase,
+  eventually,
+  lockWaiters,
+  serviceEnv,
+  sqlClient,
+  startApp,
+  type TestApp,
+} from '../support/test-env.js';
 
 // A queued POST may wait DB_ACQUIRE_TIMEOUT_MS for its slot: long enough here for a test to queue them one by one on a busy machine.
 const ONE_GROUP_IN_FLIGHT = { DB_WRITE_GROUPS: '1', DB_ACQUIRE_TIMEOUT_MS: '10000' };
@@ -41,14 +50,6 @@ async function holdItem(databaseUrl: string, store: string, sku: string): Promis
       await client.end();
     },
   };
-}
-
-/** Backends of this database waiting for a lock (a POST held by holdItem). */
-async function lockWaiters(sql: pg.Client): Promise<number> {
-  const { rows } = await sql.query(
-    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-  );
-  return rows[0].n;
 }
 
 const metrics = async (url: string) => (await send(url, '/metrics')).text;

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after } from 'node:test';
 import { DEV_ADMIN_KEY_FILE } from '../../src/access/dev-admin-key.js';
 import { withApiKeys } from '../../src/access/keys-context.js';
 import { freePort } from '../../src/common/free-port.js';
@@ -57,6 +59,60 @@ const BASICS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 async function adminKeyFor(env: Record<string, string>): Promise<string> {
   if (env.DATABASE_URL) return withApiKeys(env.DATABASE_URL, async (keys) => (await keys.issue({ kind: 'admin' })).key);
   return readFileSync(join(resolve(env.DATA_DIR ?? '.data'), DEV_ADMIN_KEY_FILE), 'utf8').trim();
+}
+
+/** Service processes for one test file, stopped (and their data folders removed) after it. */
+export interface ServiceProcesses {
+  /**
+   * The environment for a service on the embedded default (no DATABASE_URL, no S3): a data folder of
+   * its own and a free port for its embedded PostgreSQL; `extra` on top.
+   */
+  embeddedEnv(extra?: Record<string, string>): Promise<{ env: Record<string, string>; dataDir: string }>;
+  /** startServiceProcess, remembered so that it is stopped after the file's tests. */
+  start(env: Record<string, string>): Promise<ServiceProcess>;
+}
+
+/** Registers on the enclosing file: services still running at its end get SIGTERM (SIGKILL after 10 s), folders are removed. */
+export function serviceProcesses(folderPrefix: string): ServiceProcesses {
+  const running: ServiceProcess[] = [];
+  const folders: string[] = [];
+  after(async () => {
+    for (const service of running) await service.stop('SIGTERM', 10_000);
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+  return {
+    async embeddedEnv(extra = {}) {
+      const dataDir = mkdtempSync(join(tmpdir(), folderPrefix));
+      chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user and must reach its folder
+      folders.push(dataDir);
+      const env = {
+        DATABASE_URL: '',
+        S3_BUCKET: '',
+        S3_ENDPOINT: '',
+        DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: String(await freePort()),
+        WEB_CONCURRENCY: '1',
+        LOG_LEVEL: 'error',
+        ...extra,
+      };
+      return { env, dataDir };
+    },
+    async start(env) {
+      const service = await startServiceProcess(env);
+      running.push(service);
+      return service;
+    },
+  };
+}
+
+/** Whether a process with this pid exists (signal 0 probes without signalling). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

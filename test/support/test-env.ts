@@ -51,6 +51,17 @@ export async function createDatabase(options: { migrated?: boolean } = {}): Prom
   return url.toString();
 }
 
+/**
+ * Backends of the client's database waiting for a lock (requests held by a test's transaction). Ask
+ * from a client outside that transaction: inside it, pg_stat_activity is one frozen snapshot.
+ */
+export async function lockWaiters(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+  );
+  return rows[0].n;
+}
+
 /** A pg client on a test database, for assertions straight against the tables. */
 export async function sqlClient(databaseUrl: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: databaseUrl });
