@@ -130,7 +130,8 @@ async function timedStop(
 }
 
 /** Every accepted POST has its object with the right document; every outbox row is archived and has its object. */
-async function assertEverythingArchived(sql: pg.Client, bucket: TestBucket, accepted: Sent[]): Promise<void> {
+async function assertEverythingArchived(sql: pg.Client, bucket: TestBucket, accepted: Sent[], proxy?: S3FaultProxy): Promise<void> {
+  await proxy?.settled(); // a held-back PUT of a killed or stopped process may still land: read the bucket after it has
   const rows = await outboxRows(sql);
   assert.deepEqual(
     rows.filter((row) => !row.archived).map((row) => row.object_key),
@@ -242,7 +243,7 @@ describe('archive across service processes', () => {
       `first process ready after ${startedIn} ms, burst and kill done at ${burstDone} ms, second process ready at ` +
         `${restartedAt - testStarted} ms; it cleared the backlog in ${Date.now() - restartedAt} ms`,
     );
-    await assertEverythingArchived(sql, bucket, accepted);
+    await assertEverythingArchived(sql, bucket, accepted, proxy);
     const rows = await outboxRows(sql);
     assert.ok(rows.length >= accepted.length);
     const ready = await readiness(second.url);
@@ -298,7 +299,7 @@ describe('archive across service processes', () => {
     assert.ok(await eventually(async () => (await pendingCount(sql)) === 0, 30_000), 'the backlog drains');
     await sleep(500); // any stray second upload would show up now
 
-    await assertEverythingArchived(sql, bucket, accepted);
+    await assertEverythingArchived(sql, bucket, accepted, fault);
     const rows = await outboxRows(sql);
     assert.equal(rows.length, 100);
     assert.deepEqual(counting.duplicates(), [], 'no key stored twice');
@@ -338,7 +339,7 @@ describe('archive across service processes', () => {
     assert.equal(code, 0, service.output().slice(-3000));
     assert.ok(ms < 10_000, `exited within SHUTDOWN_DRAIN_MS (took ${ms} ms)`);
     // Nothing else runs now: whatever is in S3 and the outbox was done by the stopped process.
-    await assertEverythingArchived(sql, bucket, sent);
+    await assertEverythingArchived(sql, bucket, sent, proxy);
     assert.equal((await bucket.keys('warranties/')).length, 6);
   });
 
@@ -375,7 +376,7 @@ describe('archive across service processes', () => {
         `SIGTERM with a POST in flight: answered ${answeredIn} ms after the lock went, exit ${code} ${Date.now() - released} ms after it (${ms} ms after SIGTERM)`,
       );
       assert.equal(code, 0, service.output().slice(-3000));
-      await assertEverythingArchived(sql, bucket, [first, reply]);
+      await assertEverythingArchived(sql, bucket, [first, reply], proxy);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
     }
@@ -444,7 +445,7 @@ describe('archive across service processes', () => {
     proxy.mode = { kind: 'up' };
     const next = await start(env);
     assert.ok(await eventually(async () => (await pendingCount(sql)) === 0, 30_000), 'the next process uploads them');
-    await assertEverythingArchived(sql, bucket, sent);
+    await assertEverythingArchived(sql, bucket, sent, proxy);
     assert.equal((await timedStop(next, 'SIGTERM')).code, 0);
   });
 
@@ -522,7 +523,7 @@ describe('archive across service processes', () => {
           service.output().slice(-3000),
       );
     }
-    await assertEverythingArchived(sql, bucket, sent);
+    await assertEverythingArchived(sql, bucket, sent, proxy);
     assert.ok(
       await eventually(async () => childPids(service.child.pid!).filter((pid) => pid !== workers[0]).length === 2, 20_000),
       'the primary forks a replacement worker',

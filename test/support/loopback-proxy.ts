@@ -1,4 +1,12 @@
-import { createServer, request, type Agent, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request,
+  type Agent,
+  type ClientRequest,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface LoopbackServer {
@@ -26,13 +34,19 @@ export async function startLoopbackServer(handler: RequestListener): Promise<Loo
   };
 }
 
-/** Sends a request on to `upstream` unchanged and pipes the answer back; `onStatus` sees the upstream status first. */
+/**
+ * Sends a request on to `upstream` unchanged and pipes the answer back; `onStatus` sees the upstream status
+ * first. Returns the upstream request: it emits 'close' once it is over, also when the client went away
+ * (a service process the test killed) while it was held back or answered.
+ */
 export function forward(
   incoming: IncomingMessage,
   outgoing: ServerResponse,
   upstream: URL,
   options: { agent?: Agent; onStatus?: (status: number) => void } = {},
-): void {
+): ClientRequest {
+  let clientGone = incoming.socket.destroyed;
+  let answer: IncomingMessage | undefined;
   const sent = request(
     {
       host: upstream.hostname,
@@ -43,13 +57,27 @@ export function forward(
       agent: options.agent,
     },
     (response) => {
+      answer = response;
       const status = response.statusCode ?? 502;
       options.onStatus?.(status);
+      response.on('error', () => outgoing.destroy());
+      // Nobody to answer: read the answer to its end all the same, or the upstream request never finishes.
+      if (clientGone) return void response.resume();
       outgoing.writeHead(status, response.headers);
       response.pipe(outgoing);
     },
   );
   sent.on('error', () => outgoing.destroy());
   incoming.on('error', () => sent.destroy());
+  outgoing.on('error', () => sent.destroy());
+  const leave = () => {
+    clientGone = true;
+    if (!sent.writableFinished)
+      sent.destroy(); // cut off mid-request: so is the upstream request
+    else answer?.resume();
+  };
+  if (clientGone) leave();
+  else outgoing.once('close', () => outgoing.writableFinished || leave());
   incoming.pipe(sent);
+  return sent;
 }

@@ -1,4 +1,5 @@
 import { forward, startLoopbackServer, type LoopbackServer } from './loopback-proxy.js';
+import { eventually } from './test-env.js';
 
 export type S3Mode = { kind: 'up' } | { kind: 'slow'; delayMs: number } | { kind: 'down' };
 
@@ -9,6 +10,8 @@ export type S3Mode = { kind: 'up' } | { kind: 'slow'; delayMs: number } | { kind
 export class S3FaultProxy {
   mode: S3Mode = { kind: 'up' };
   requests = 0;
+  /** Requests received and not yet over upstream, including those held back by `slow`. */
+  private unfinished = 0;
   private server: LoopbackServer | undefined;
 
   constructor(private readonly upstream: string) {}
@@ -22,10 +25,29 @@ export class S3FaultProxy {
         incoming.socket.destroy();
         return;
       }
-      if (mode.kind === 'slow') setTimeout(() => forward(incoming, outgoing, target), mode.delayMs);
-      else forward(incoming, outgoing, target);
+      this.unfinished++;
+      const send = () => {
+        // The client (a process the test killed) went away while its request was held back: its body went
+        // with it, so nothing reaches S3. Forwarding the headers alone would make s3rver truncate the object
+        // and wait for a body that never comes.
+        if (incoming.socket.destroyed) return void this.unfinished--;
+        forward(incoming, outgoing, target).once('close', () => this.unfinished--);
+      };
+      if (mode.kind === 'slow') setTimeout(send, mode.delayMs);
+      else send();
     });
     return this.server.url;
+  }
+
+  /**
+   * Waits until every request it received is over upstream. A PUT that reached S3 can still be on its way
+   * after the process that sent it stopped or was killed; s3rver rewrites an object in place, so reading the
+   * bucket meanwhile can see it half written.
+   */
+  async settled(timeoutMs = 15_000): Promise<void> {
+    if (!(await eventually(async () => this.unfinished === 0, timeoutMs, 20))) {
+      throw new Error(`S3 fault proxy: ${this.unfinished} requests still unfinished after ${timeoutMs} ms`);
+    }
   }
 
   async stop(): Promise<void> {
