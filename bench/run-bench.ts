@@ -190,6 +190,11 @@ async function measure(
   db: pg.Client,
   start: () => ChildRun<MeasuredResult>,
 ): Promise<Measured> {
+  // Fresh statistics before every row, as autovacuum keeps them in a database that has run a while. Without
+  // them, plans PostgreSQL cached while a table was nearly empty (at warm-up) go on scanning it whole after
+  // the ceiling or an earlier row has filled it, until the first autoanalyze (autovacuum_naptime, 1 min);
+  // ANALYZE also makes every connection plan its prepared statements anew.
+  await db.query('ANALYZE');
   const before = await dbCounters(db);
   watch.sampler.beginWindow();
   watch.activity.start(watch.applicationName);
