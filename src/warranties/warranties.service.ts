@@ -253,7 +253,7 @@ export class WarrantiesService {
       }
       round.forEach((i, k) => (results[i] = resultOf(stores[k], sent[k].item.store_uuid, sent[k], plans[k])));
     }
-    // In position order, so a repeat of a repeat finds its result set.
+    // A repeat points at the last earlier occurrence saved in a round (never at another repeat).
     for (const [repeat, of] of repeats) results[repeat] = { created: false, warranties: results[of].warranties };
     return results;
   }

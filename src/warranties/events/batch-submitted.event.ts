@@ -2,7 +2,7 @@ export const BATCH_SUBMITTED = 'warranties.batch-submitted';
 
 /**
  * A store submitted a batch of items (POST /api/warranties/batch) and the valid, eligible ones were
- * saved. Published inside the batch's transaction, like ItemSubmittedEvent, with what the store sent
+ * saved. Published inside the batch's transaction, like ItemsSubmittedEvent, with what the store sent
  * and the whole answer it receives (one result per item), so the archive keeps one record per request.
  */
 export class BatchSubmittedEvent {
