@@ -19,7 +19,7 @@ import {
   WarrantyView,
 } from './dto/warranty.view.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
-import { WarrantiesService, type BatchEntry } from './warranties.service.js';
+import { WarrantiesService, type BatchEntry, type SubmissionContext } from './warranties.service.js';
 import { RequestValidationPipe } from '../common/validation.pipe.js';
 
 const SEED_PAYLOAD = {
@@ -37,6 +37,14 @@ const BATCH_EXAMPLE = {
   ],
 };
 const MAX_ID = 9_007_199_254_740_991;
+
+/** Where a submission came from: the request as received (the raw body for the archive) and whose key sent it. */
+const submissionContext = (request: RequestWithContext, caller: Caller): SubmissionContext => ({
+  requestId: request.requestId,
+  receivedAt: request.receivedAt,
+  payload: request.body,
+  caller,
+});
 
 @ApiTags('warranties')
 @Controller('api/warranties')
@@ -64,12 +72,7 @@ export class WarrantiesController {
     @Res({ passthrough: true }) response: Response,
     @CurrentCaller() caller: Caller,
   ): Promise<WarrantiesView> {
-    const result = await this.warranties.submit(dto, {
-      requestId: request.requestId,
-      receivedAt: request.receivedAt,
-      payload: request.body,
-      caller,
-    });
+    const result = await this.warranties.submit(dto, submissionContext(request, caller));
     const { status, body } = submissionResponse(result);
     response.status(status);
     return body;
@@ -105,12 +108,7 @@ export class WarrantiesController {
         }
       }),
     );
-    const outcomes = await this.warranties.submitBatch(dto.store_uuid, entries, {
-      requestId: request.requestId,
-      receivedAt: request.receivedAt,
-      payload: request.body,
-      caller,
-    });
+    const outcomes = await this.warranties.submitBatch(dto.store_uuid, entries, submissionContext(request, caller));
     return batchResponse(outcomes).body;
   }
 
