@@ -72,8 +72,10 @@ export function forward(
   outgoing.on('error', () => sent.destroy());
   const leave = () => {
     clientGone = true;
-    if (!sent.writableFinished)
-      sent.destroy(); // cut off mid-request: so is the upstream request
+    // Cut off mid-request, or before it was sent (a slowed proxy held it back while the client died, and
+    // its body went with the connection): so is the upstream request, before more of it goes out.
+    // Forwarding the headers alone would make s3rver truncate the object and wait for a body never sent.
+    if (!sent.writableFinished) sent.destroy();
     else answer?.resume();
   };
   if (clientGone) leave();
