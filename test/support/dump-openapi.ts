@@ -1,7 +1,8 @@
 /**
- * `npm run lint:openapi` (and tests): the OpenAPI document exactly as /docs-json serves it, built
- * from the application module without a database — MikroORM is replaced by an inert stand-in, which
- * is enough because building the document only reads controller metadata.
+ * `npm run openapi:write` (docs/openapi.json), `npm run lint:openapi` and tests: the OpenAPI document
+ * exactly as /docs-json serves it with the default configuration, built from the application module
+ * without a database — MikroORM is replaced by an inert stand-in, which is enough because building
+ * the document only reads controller metadata.
  *
  *   node dist/test/support/dump-openapi.js [out.json]     (stdout without an argument)
  */
@@ -35,8 +36,16 @@ export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
   }
 }
 
+/** The committed copy of the document, for readers of the repository (a test keeps it equal to /docs-json). */
+export const COMMITTED_DOCUMENT = fileURLToPath(new URL('../../../docs/openapi.json', import.meta.url));
+
+/** The document as docs/openapi.json holds it: key order as served, two-space indent, a final newline. */
+export function openApiJson(document: unknown): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const json = `${JSON.stringify(await openApiDocumentWithoutDatabase(), null, 2)}\n`;
+  const json = openApiJson(await openApiDocumentWithoutDatabase());
   if (process.argv[2]) writeFileSync(process.argv[2], json);
   else process.stdout.write(json);
 }
