@@ -23,9 +23,9 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/emb
 import { applyMigrations } from '../src/database/migrate.js';
 import { encodeCursor } from '../src/warranties/page-cursor.js';
 import { freePort } from '../src/common/free-port.js';
-import { defaultKey, send } from '../test/support/http-client.js';
-import { sample } from '../test/support/metrics-sample.js';
-import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.js';
+import { defaultKey, send } from '../harness/http-client.js';
+import { sample } from '../harness/metrics-sample.js';
+import { startServiceProcess, type ServiceProcess } from '../harness/service-process.js';
 import { measureArchiveDrain, startS3, type ArchiveDrainResult, type RunningS3 } from './archive-drain.js';
 import type { CeilingJob } from './ceiling.js';
 import { MAX_REQUESTS_PER_ROW, runJsonChild, type ChildRun, type MeasuredResult } from './child-protocol.js';

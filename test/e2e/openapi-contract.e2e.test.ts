@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { assertError } from '../support/api-assertions.js';
-import { post, send } from '../support/http-client.js';
+import { post, send } from '../../harness/http-client.js';
 import { openApiDocumentWithoutDatabase } from '../support/dump-openapi.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 import { ERROR_CODES } from '../../src/common/error-response.view.js';
