@@ -1,4 +1,5 @@
 import { formatDrain, type ArchiveDrainResult } from './archive-drain.js';
+import { formatFloorSummary, formatFloorTable, type FloorRow } from './floor-rows.js';
 import type { BenchOptions } from './options.js';
 import {
   formatBatchSummary,
@@ -21,6 +22,7 @@ export function printResults(
   options: BenchOptions,
   rows: BenchRow[],
   capacities: Capacity[],
+  floor: FloorRow[],
   drains: { variant: string; result: ArchiveDrainResult }[],
 ): void {
   const showVariant = options.variants.length > 1;
@@ -52,6 +54,19 @@ export function printResults(
         options.variants.map((variant) => variant.name),
       ),
     );
+  }
+  if (floor.length > 0) {
+    say(
+      '\nCPU per request against the floor (bench/floor: a bare Nest + pg app with the same SQL and writes; CPU time of each ' +
+        'process tree over a fixed number of requests at a fixed open-loop rate, service and floor rows interleaved):\n',
+    );
+    say(formatFloorTable(floor, showVariant));
+    for (const line of formatFloorSummary(
+      floor,
+      options.variants.map((variant) => variant.name),
+      showVariant,
+    ))
+      say(line);
   }
   if (drains.length > 0) say('');
   for (const drain of drains) say(formatDrain(drain.result, showVariant ? drain.variant : ''));

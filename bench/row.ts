@@ -169,7 +169,7 @@ export function pacedRun(
   seconds: number,
   scenario: LoadScenario,
   label: string,
-  limits: { timeoutSeconds?: number; maxRequests?: number } = {},
+  limits: { timeoutSeconds?: number; maxRequests?: number; maxConnections?: number } = {},
 ) {
   const timeoutSeconds = limits.timeoutSeconds ?? HTTP_TIMEOUT_SECONDS;
   const job: PacedJob = {
@@ -178,7 +178,7 @@ export function pacedRun(
     pace,
     durationSeconds: seconds,
     maxRequests: limits.maxRequests ?? MAX_REQUESTS_PER_ROW,
-    maxConnections: OPEN_LOOP_CONNECTIONS,
+    maxConnections: limits.maxConnections ?? OPEN_LOOP_CONNECTIONS,
     timeoutSeconds,
     scenario,
   };

@@ -9,6 +9,7 @@
  *     open-loop-rows.ts fixed-arrival-rate rows and capacity at SLO for POST (shares of the ceiling) and GET store+sku
  *     batch-rows.ts    POST /api/warranties/batch (skipped when it answers 404)
  *     get-rows.ts      three GET queries
+ *     floor-rows.ts    CPU per GET and per POST against the floor, a bare Nest + pg app (bench/floor/)
  *     each row measured by row.ts (load child, CPU/RSS per process, pg-work.ts: PostgreSQL work per request)
  *  3. archive-drain.ts: a service with an S3 archive (s3rver) timed while it drains a backlog
  *  4. tables (report.ts): req/s, latency percentiles, failures, the service's peak RSS, CPU per process, POST ÷
@@ -24,6 +25,7 @@ import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { applyMigrations } from '../src/database/migrate.js';
 import { freePort } from '../src/common/free-port.js';
 import { formatDrain, runArchiveDrain, startS3, type ArchiveDrainResult } from './archive-drain.js';
+import type { FloorRow } from './floor-rows.js';
 import { DEEP_CURSOR_DEPTH } from './get-rows.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { findProfiles, formatProfileSummary, summarizeProfile } from './profile-summary.js';
@@ -62,6 +64,12 @@ function describeRun(options: BenchOptions): void {
         ]
       : []),
     ...(options.only.has('batch') ? [`batches of ${options.batchSizes.join('/')} items, ${options.batchConnections} in flight`] : []),
+    ...(options.only.has('floor')
+      ? [
+          `floor: GET ${options.floorRequests.get} at ${options.floorRates.get}/s, POST ${options.floorRequests.post} at ${options.floorRates.post}/s, ` +
+            `${options.floorRounds} service/floor pairs each`,
+        ]
+      : []),
   ];
   if (extras.length > 0) say(extras.join('; '));
 }
@@ -118,7 +126,7 @@ async function main(): Promise<number> {
   session.scratch = scratch;
   chmodSync(scratch, 0o755); // PostgreSQL runs as its own user and must reach its folder
   const databaseUrl = await startDatabase(scratch);
-  const seed = options.only.has('get') ? await seedCatalogue(databaseUrl, options.rows) : undefined;
+  const seed = options.only.has('get') || options.only.has('floor') ? await seedCatalogue(databaseUrl, options.rows) : undefined;
   const profileDir = options.profile ? (options.profileDir ?? mkdtempSync(join(os.tmpdir(), 'warranty-bench-profile-'))) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
@@ -128,6 +136,7 @@ async function main(): Promise<number> {
   await db.connect();
   const rows: BenchRow[] = [];
   const capacities: Capacity[] = [];
+  const floor: FloorRow[] = [];
   const drains: { variant: string; result: ArchiveDrainResult }[] = [];
   const plans = options.variants.map((variant, i) => planVariant(options, variant, databaseUrl, join(scratch, `service-${i}`)));
   try {
@@ -141,6 +150,7 @@ async function main(): Promise<number> {
         const measured = await runVariant(options, plan, seed, db, profileDir);
         rows.push(...measured.rows);
         capacities.push(...measured.capacities);
+        floor.push(...measured.floor);
       }
       if (session.s3) {
         const result = await runArchiveDrain(options, plan, db, session.s3);
@@ -153,7 +163,7 @@ async function main(): Promise<number> {
   }
 
   progress.clear();
-  printResults(options, rows, capacities, drains);
+  printResults(options, rows, capacities, floor, drains);
 
   let profileText: string | undefined;
   if (profileDir) {
@@ -178,6 +188,7 @@ async function main(): Promise<number> {
           seed,
           rows,
           capacities,
+          floor,
           drains,
           profile: profileText,
           wallSeconds,
@@ -190,7 +201,7 @@ async function main(): Promise<number> {
   }
   clearTimeout(watchdog);
   const drainFailed = drains.some(({ result }) => result.timedOut || result.objects !== result.records);
-  return rows.some((row) => row.failure) || drainFailed ? 1 : 0;
+  return rows.some((row) => row.failure) || floor.some((row) => row.failure) || drainFailed ? 1 : 0;
 }
 
 let exitCode = 1;

@@ -8,7 +8,7 @@ import { ProgressLine } from './progress.js';
 import { withTimeout } from './with-timeout.js';
 
 /**
- * What one benchmark run holds (temp folder, PostgreSQL, the service, s3rver, the measuring child)
+ * What one benchmark run holds (temp folder, PostgreSQL, the service, the floor, s3rver, the measuring child)
  * and its clean-up on every way out: the end, a failure, Ctrl-C, the watchdog.
  */
 
@@ -19,6 +19,8 @@ export const session: {
   scratch?: string;
   postgres?: RunningPostgres;
   service?: ServiceProcess;
+  /** The floor app (bench/floor), while its rows run. */
+  floor?: ServiceProcess;
   s3?: RunningS3;
   activeChild?: ChildRun<unknown>;
   /** Set on Ctrl-C: the run stops starting things and stays quiet about the failures the shutdown causes. */
@@ -33,6 +35,7 @@ export function cleanUp(): Promise<void> {
     session.activeChild?.kill();
     // Short grace: after Ctrl-C PostgreSQL is usually gone already, and the service's own drain would only wait on it.
     await withTimeout(session.service?.stop('SIGTERM', 5_000) ?? Promise.resolve(0), 10_000, 'stopping the service').catch(() => undefined);
+    await withTimeout(session.floor?.stop('SIGTERM', 2_000) ?? Promise.resolve(0), 5_000, 'stopping the floor').catch(() => undefined);
     await withTimeout(session.s3?.stop() ?? Promise.resolve(), 5_000, 'stopping s3rver').catch(() => undefined);
     // On Ctrl-C PostgreSQL got the signal too and may be gone already (then stop() would wait for nothing).
     if (findPostmaster() !== undefined)

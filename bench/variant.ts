@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/app-config.js';
 import { batchRows } from './batch-rows.js';
 import { CeilingBrackets } from './ceiling-rows.js';
 import { getRows, GET_PAGE_SIZE } from './get-rows.js';
+import { floorRows, type FloorRow } from './floor-rows.js';
 import { getOpenLoop, postOpenLoop } from './open-loop-rows.js';
 import type { BenchOptions, ScenarioGroup, Variant } from './options.js';
 import { PgActivitySampler } from './pg-activity.js';
@@ -26,7 +27,7 @@ export interface VariantPlan {
 }
 
 /** Row groups measured against a running service of the variant (the archive drain starts its own). */
-export const SERVICE_ROW_GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get'];
+export const SERVICE_ROW_GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get', 'floor'];
 
 export function planVariant(options: BenchOptions, variant: Variant, databaseUrl: string, dir: string): VariantPlan {
   const env: Record<string, string> = {
@@ -56,7 +57,7 @@ export async function runVariant(
   seed: Seeded | undefined,
   db: pg.Client,
   profileDir: string | undefined,
-): Promise<{ rows: BenchRow[]; capacities: Capacity[] }> {
+): Promise<{ rows: BenchRow[]; capacities: Capacity[]; floor: FloorRow[] }> {
   const name = plan.variant.name;
   const total = plan.workers * plan.poolSize;
   say(`\nservice${name ? ` [${name}]` : ''}: ${plan.workers} worker(s) × DB_POOL_SIZE=${plan.poolSize} = ${total} PostgreSQL connections`);
@@ -80,6 +81,7 @@ export async function runVariant(
     rows: [],
     capacities: [],
   };
+  let floor: FloorRow[] = [];
   try {
     // Warm-up (not reported): JIT, connection pools, caches.
     const warm = (scenario: LoadScenario, label: string) => loadRun(run.url, 32, options.warmupSeconds, scenario, label)().result;
@@ -100,9 +102,10 @@ export async function runVariant(
       await getRows(run, seed);
       if (options.only.has('open')) await getOpenLoop(run, seed);
     }
+    if (options.only.has('floor') && seed) floor = await floorRows(run, seed);
   } finally {
     sampler.stop();
     await stopService();
   }
-  return { rows: run.rows, capacities: run.capacities };
+  return { rows: run.rows, capacities: run.capacities, floor };
 }
