@@ -69,8 +69,8 @@ export const USAGE = `npm run bench -- [options]
   --search-seconds=<s>  seconds per search step (full: 8; quick: 2)
   --batch-sizes=<list>  items per batch request, one row each (default 50,500)
   --batch-connections=<n> batch requests in flight (default 8)
-  --floor-rates=<g,p>   open-loop GET and POST rates of the floor rows, per second (default 200,100)
-  --floor-requests=<g,p> requests per floor row, GET and POST (full: 1200,600; quick: 400,200)
+  --floor-rates=<g,p>   open-loop GET and POST rates of the floor rows, per second (default 100,50)
+  --floor-requests=<g,p> requests per floor row, GET and POST (full: 600,300; quick: 200,100)
   --floor-rounds=<n>    service/floor row pairs per request kind (full: 3; quick: 2)
   --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
   --pool=<n>            DB_POOL_SIZE per service worker (default: the service's own default)
@@ -175,8 +175,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     searchSeconds: positiveInt('search-seconds', values['search-seconds'], quick ? 2 : 8),
     batchSizes: list('batch-sizes', values['batch-sizes'], '50,500'),
     batchConnections: positiveInt('batch-connections', values['batch-connections'], 8),
-    floorRates: pair('floor-rates', values['floor-rates'], '200,100'),
-    floorRequests: pair('floor-requests', values['floor-requests'], quick ? '400,200' : '1200,600'),
+    floorRates: pair('floor-rates', values['floor-rates'], '100,50'),
+    floorRequests: pair('floor-requests', values['floor-requests'], quick ? '200,100' : '600,300'),
     floorRounds: positiveInt('floor-rounds', values['floor-rounds'], quick ? 2 : 3),
     archiveRecords: positiveInt('archive-records', values['archive-records'], quick ? 1_000 : 10_000),
     only,
