@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { post, send } from '../support/http-client.js';
-import { startServiceProcess } from '../support/service-process.js';
+import { post, send } from '../../harness/http-client.js';
+import { startServiceProcess } from '../../harness/service-process.js';
 import { createBucket, createDatabase, SEED_PAYLOAD, serviceEnv, sleep } from '../support/test-env.js';
 
 describe('deploys (service processes)', () => {

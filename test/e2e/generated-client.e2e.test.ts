@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@hey-api/openapi-ts';
-import { send } from '../support/http-client.js';
+import { send } from '../../harness/http-client.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { freePort } from '../../src/common/free-port.js';
 import { assertError } from '../support/api-assertions.js';
-import { post, send } from '../support/http-client.js';
+import { post, send } from '../../harness/http-client.js';
 import { COMMITTED_DOCUMENT, openApiDocumentWithoutDatabase, openApiJson } from '../support/dump-openapi.js';
 import { withPort } from '../support/tcp-proxy.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';

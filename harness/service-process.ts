@@ -4,13 +4,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
-import { DEV_ADMIN_KEY_FILE } from '../../src/access/dev-admin-key.js';
-import { withApiKeys } from '../../src/access/keys-context.js';
-import { freePort } from '../../src/common/free-port.js';
+import { DEV_ADMIN_KEY_FILE } from '../src/access/dev-admin-key.js';
+import { withApiKeys } from '../src/access/keys-context.js';
+import { freePort } from '../src/common/free-port.js';
 import { useKey } from './http-client.js';
 
-/** The compiled service entry point, wherever this file was compiled to (dist/test/support → dist/src). */
-export const MAIN_SCRIPT = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+/** The compiled service entry point, wherever this file was compiled to (dist/harness → dist/src). */
+export const MAIN_SCRIPT = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 /** Output kept per process: plenty for a test's or a benchmark's logs, bounded for a long run. */
 const MAX_OUTPUT_CHARS = 1_000_000;
