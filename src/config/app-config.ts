@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
+import { databaseUrlProblems } from '../database/database-url.js';
 
 /** pino's (and most log tooling's) level names. */
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -194,6 +195,15 @@ class EnvReader {
   }
 }
 
+/** DATABASE_URL, with its parameters checked as they will be applied (src/database/database-url.ts). */
+function databaseUrl(read: EnvReader): string | undefined {
+  const url = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (url === undefined) return undefined;
+  const problems = databaseUrlProblems(url);
+  read.problems.push(...problems);
+  return problems.length > 0 ? undefined : url;
+}
+
 function httpLimits(read: EnvReader): AppConfig['http'] {
   const headersTimeoutMs = read.int('HTTP_HEADERS_TIMEOUT_S', 10, 1, 600) * 1000;
   const requestTimeoutMs = read.int('HTTP_REQUEST_TIMEOUT_S', 30, 1, 3600) * 1000;
@@ -219,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: read.logLevel('LOG_LEVEL', 'info'),
     dataDir,
     database: {
-      url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+      url: databaseUrl(read),
       embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
       poolSize,
       acquireTimeoutMs: read.int('DB_ACQUIRE_TIMEOUT_MS', 2000, 50, 60000),
