@@ -269,8 +269,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.database.writeGroups > config.database.poolSize) {
     read.problems.push('DB_WRITE_GROUPS must not be larger than DB_POOL_SIZE (each group commit in flight holds a pooled connection)');
   }
-  if (config.production && !config.database.url) {
+  if (config.production && read.string('DATABASE_URL') === undefined) {
     read.problems.push('DATABASE_URL is required in production (NODE_ENV=production): the embedded PostgreSQL is a development fallback');
+  }
+  // A folder in the container's own file system is lost with the container: in production the archive
+  // goes to S3, or to a folder someone chose on purpose (a mounted volume), never to the default.
+  if (config.production && read.string('S3_BUCKET') === undefined && read.string('ARCHIVE_DIR') === undefined) {
+    read.problems.push(
+      'S3_BUCKET is required in production (NODE_ENV=production): the archive folder under DATA_DIR is a development fallback, ' +
+        'lost with the container. To archive to a folder on durable storage (a mounted volume) instead, set ARCHIVE_DIR to it',
+    );
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
