@@ -55,7 +55,9 @@ function openssl(...args: string[]): void {
     execFileSync('openssl', args, { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new Error('this rehearsal makes its certificates with the openssl CLI, and there is none (apt-get install -y openssl)');
+    throw new Error('this rehearsal makes its certificates with the openssl CLI, and there is none (apt-get install -y openssl)', {
+      cause: error,
+    });
   }
 }
 
