@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type AppConfig } from '../config/app-config.js';
+import { databaseConnection } from '../database/database-url.js';
 import { embeddedUrl, startEmbeddedPostgres } from '../database/embedded-postgres.js';
 import { applyMigrations } from '../database/migrate.js';
 import type { ApiKeyRecord } from './api-key.repository.js';
@@ -14,7 +15,7 @@ export type KeysCommand =
 const UNDEFINED_TABLE = '42P01';
 
 async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({ ...(await databaseConnection(url)).options, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
