@@ -19,7 +19,12 @@ import { appConfig, loadConfig } from '../../src/config/app-config.js';
 import { buildOpenApiDocument } from '../../src/openapi/openapi-document.js';
 
 export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
-  const config = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1:1/none', LOG_LEVEL: 'fatal', WEB_CONCURRENCY: '1' });
+  // sslmode=disable: nothing connects, so nothing may try TLS first (sslmode=prefer would, at start-up).
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://unused@127.0.0.1:1/none?sslmode=disable',
+    LOG_LEVEL: 'fatal',
+    WEB_CONCURRENCY: '1',
+  });
   // Just enough of an ORM for the modules to be wired: nothing here ever queries.
   const em = { getRepository: () => ({}), getConnection: () => ({ getNativeClient: async () => ({}) }) };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
