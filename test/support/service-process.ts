@@ -47,6 +47,8 @@ export interface ServiceProcessOptions {
   cwd?: string;
   /** In its own process group (as a terminal runs a job), so the test can signal the whole group. */
   detached?: boolean;
+  /** Its HTTP port (default: a free one). */
+  port?: number;
 }
 
 const BASICS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -121,7 +123,7 @@ export function pidAlive(pid: number): boolean {
  * or is not ready in time.
  */
 export async function startServiceProcess(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const inherited =
     options.inherit === 'basics' ? Object.fromEntries(Object.entries(process.env).filter(([name]) => BASICS.includes(name))) : process.env;
   const [command, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), options.mainScript ?? MAIN_SCRIPT];
