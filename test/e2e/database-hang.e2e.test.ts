@@ -114,11 +114,17 @@ describe('database hang (its own PostgreSQL SIGSTOPped: every process, or the po
       [200, 200, 200, 200],
     );
     assert.ok(await eventually(async () => (await send(service.url, '/health/ready')).status === 200, 10_000), 'ready to begin with');
+    const count = (message: string) => logLines(service.output()).filter((line) => line.message === message).length;
+    assert.ok(
+      await eventually(async () => count('database unavailable') === count('database available again'), 10_000),
+      'the first test’s outage is over in the log',
+    );
     const from = service.output().length;
     const outageLines = (message: string) => logLines(service.output().slice(from)).filter((line) => line.message === message);
 
     process.kill(postmaster, 'SIGSTOP'); // the postmaster alone: its backends keep serving their connections
     const stoppedAt = performance.now();
+    const stoppedAtWall = new Date().toISOString();
     const samples: string[] = [];
     let served: number[];
     try {
@@ -145,7 +151,11 @@ describe('database hang (its own PostgreSQL SIGSTOPped: every process, or the po
         `readiness is 503 after ${BOUND_MS} ms: ${samples.join(', ')}`,
       );
       assert.equal(outageLines('database unavailable').length, 1, 'the outage is logged once');
-      assert.deepEqual(outageLines('database available again'), [], 'not declared over while new connections hang');
+      assert.deepEqual(
+        outageLines('database available again'),
+        [],
+        `not declared over while new connections hang (stopped at ${stoppedAtWall}; ${JSON.stringify(outageLines('database unavailable'))})`,
+      );
     } finally {
       process.kill(postmaster, 'SIGCONT');
     }
