@@ -51,6 +51,8 @@ export interface ServiceProcessOptions {
   user?: ProcessUser;
   /** The admin key to use (one issued by the command under test); default: one issued for the test. */
   adminKey?: string;
+  /** Its HTTP port (default: a free one). */
+  port?: number;
 }
 
 /** A user id and group id for a child process (spawn's uid and gid). */
@@ -131,7 +133,7 @@ export function pidAlive(pid: number): boolean {
  * or is not ready in time.
  */
 export async function startServiceProcess(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const inherited =
     options.inherit === 'basics' ? Object.fromEntries(Object.entries(process.env).filter(([name]) => BASICS.includes(name))) : process.env;
   const [command, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), options.mainScript ?? MAIN_SCRIPT];

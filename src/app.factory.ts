@@ -16,8 +16,9 @@ import { buildOpenApiDocument } from './openapi/openapi-document.js';
 
 /** How the application is created, by main.ts (NestFactory) and by the tests (a Nest testing module) alike. */
 export function appOptions(): NestApplicationOptions {
-  // Logs are held until the pino logger (LoggerModule) takes over in configureApp.
-  return { bodyParser: false, bufferLogs: true };
+  // Logs are held until the pino logger (LoggerModule) takes over in configureApp. A failure while the
+  // modules are built is thrown (Nest would exit the process itself), so main.ts can stop what it started.
+  return { bodyParser: false, bufferLogs: true, abortOnError: false };
 }
 
 /**

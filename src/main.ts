@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, logLevelFrom, type AppConfig } from './config/app-config.js';
+import { listenProblem } from './common/free-port.js';
 import { trackForShutdown } from './common/http-shutdown.js';
 import { createLogger } from './common/logging.js';
 import { Draining } from './health/draining.js';
@@ -30,10 +31,42 @@ function addresses(config: AppConfig): { api: string; docs: string } {
   return { api: `${base}/api/warranties`, docs: `${base}/docs` };
 }
 
+/** A start-up failure whose message is the whole story (no stack trace needed). */
+class StartupError extends Error {}
+
+/**
+ * Checked before anything is started, so that a clash (another program on PORT, most often) starts no
+ * database and no application only to stop them again. Listening can still fail later (the port taken
+ * meanwhile): the start-up then fails like any other and stops what it started.
+ */
+async function checkHttpPort(config: AppConfig): Promise<void> {
+  const problem = await listenProblem(config.port, config.host);
+  if (!problem) return;
+  const where = `port ${config.port} on ${config.host}`;
+  throw new StartupError(
+    problem.code === 'EADDRINUSE'
+      ? `${where} is already in use by another program (another instance of this service?). Stop that program, or set PORT to a free port`
+      : `cannot listen on ${where} (${problem.code ?? problem.message}): check PORT and HOST`,
+  );
+}
+
+/** At most `ms` for `work`, so that a cleanup after a failed start cannot hang the exit. */
+async function within(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /** Serves until SIGTERM/SIGINT: stop accepting, finish in-flight requests, drain the archive, close the pool. */
 async function serve(config: AppConfig): Promise<(signal: NodeJS.Signals) => Promise<void>> {
   const app: INestApplication = await createApp(config);
-  await app.listen(config.port, config.host);
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    // Its pool and timers go before the database they use does (runPrimary stops that next).
+    await within(config.shutdownDrainMs, app.close());
+    throw error;
+  }
   const closeHttp = trackForShutdown(app.getHttpServer() as Server);
   return async (signal) => {
     // SIGTERM (a deploy, an orchestrator): readiness says 503 at once, requests are still served for
@@ -67,10 +100,24 @@ function onSignal(handler: (signal: NodeJS.Signals) => Promise<void>): void {
 }
 
 async function runPrimary(config: AppConfig): Promise<void> {
+  await checkHttpPort(config);
+  let embedded: RunningPostgres | undefined;
+  try {
+    await startPrimary(config, (started) => (embedded = started));
+  } catch (error) {
+    // SPEC: a start-up that fails for any reason stops what it had started, the embedded database included.
+    await embedded?.stop().catch(() => undefined); // bounded: a server that ignores the fast shutdown is killed
+    throw error;
+  }
+}
+
+/** Everything a start-up does after the port check; `started` hears of the embedded database as soon as it runs. */
+async function startPrimary(config: AppConfig, started: (embedded: RunningPostgres) => void): Promise<void> {
   let embedded: RunningPostgres | undefined;
   let url = config.database.url;
   if (!url) {
     embedded = await startEmbeddedPostgres(join(config.dataDir, 'postgres'), config.database.embeddedPort);
+    started(embedded);
     url = embedded.url;
     log('log', 'started embedded PostgreSQL', { data_dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort });
   }
@@ -157,7 +204,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof EmbeddedPostgresError) {
+  if (error instanceof EmbeddedPostgresError || error instanceof StartupError) {
     // Its message is the whole story (port, data folder, PostgreSQL's own last lines); also readable on a terminal.
     log('error', 'start-up failed', { error: error.message });
     process.stderr.write(`\nStart-up failed: ${error.message}\n`);

@@ -11,3 +11,15 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Why listening on host:port would fail right now (EADDRINUSE: another program holds it; EACCES,
+ * EADDRNOTAVAIL, …), or undefined when it would work: a trial listen, closed again at once.
+ */
+export function listenProblem(port: number, host = '127.0.0.1'): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
+}

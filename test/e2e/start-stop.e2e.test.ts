@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { freePort } from '../../src/common/free-port.js';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { pidAlive, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { createDatabase, eventually, lockWaiters, SEED_PAYLOAD, sleep } from '../support/test-env.js';
 import { post } from '../../harness/http-client.js';
@@ -39,6 +40,21 @@ function processesUnder(folder: string): number[] {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       if (readlinkSync(`/proc/${entry}/cwd`).startsWith(folder)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** PostgreSQL servers (Linux /proc) running on the data folder `folder`: what a failed start must not leave behind. */
+function postgresServing(folder: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((arg) => arg.endsWith('postgres')) && args.includes(folder)) found.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -215,6 +231,75 @@ describe('npm start: signals and start-up failures (processes)', () => {
         assert.match(error.message, new RegExp(`port ${pgPort}`));
         assert.ok(error.message.includes(join(dataDir, 'postgres')), `names the data folder: ${error.message}`);
         assert.doesNotMatch(error.message, /"error":"undefined"/);
+        return true;
+      });
+    });
+  });
+
+  describe('a start-up that fails stops what it had started, and exits 1 (issue 15)', () => {
+    let folder: string;
+    const env = (port: number, workers: string) => ({
+      DATABASE_URL: '',
+      S3_BUCKET: '',
+      S3_ENDPOINT: '',
+      DATA_DIR: folder,
+      EMBEDDED_PG_PORT: String(port),
+      WEB_CONCURRENCY: workers,
+      LOG_LEVEL: 'info',
+    });
+
+    before(() => {
+      folder = mkdtempSync(join(scratch, 'failed-start-'));
+      chmodSync(folder, 0o755);
+    });
+
+    for (const workers of ['1', '2']) {
+      it(`the HTTP port is taken (WEB_CONCURRENCY=${workers}): nothing is started, the error names the port`, async (t) => {
+        const httpPort = await freePort();
+        const squatter: Server = createServer();
+        await new Promise<void>((resolve) => squatter.listen(httpPort, '127.0.0.1', resolve));
+        const started = performance.now();
+        try {
+          await assert.rejects(
+            startServiceProcess(env(await freePort(), workers), { inherit: 'basics', port: httpPort }),
+            (error: Error) => {
+              const ms = Math.round(performance.now() - started);
+              const left = postgresServing(join(folder, 'postgres'));
+              t.diagnostic(`port clash, WEB_CONCURRENCY=${workers}: exit after ${ms} ms; PostgreSQL left running: ${left.length}`);
+              assert.match(error.message, /exit code 1/);
+              assert.match(error.message, new RegExp(`port ${httpPort} on 127\\.0\\.0\\.1 is already in use by another program`));
+              assert.deepEqual(left, [], `no PostgreSQL left running on ${folder}`);
+              assert.equal(existsSync(join(folder, 'postgres', 'postmaster.pid')), false, 'the embedded PostgreSQL was never started');
+              assert.doesNotMatch(error.message, /started embedded PostgreSQL|successfully started|worker/, 'nothing was started');
+              return true;
+            },
+          );
+        } finally {
+          squatter.close();
+        }
+      });
+    }
+
+    it('a failure after the embedded PostgreSQL started (a migration fails): PostgreSQL is stopped again', async (t) => {
+      const pgPort = await freePort();
+      const dataDir = join(folder, 'postgres');
+      // A table in the way of the first migration, in the database the service will use.
+      const postgres = await startEmbeddedPostgres(dataDir, pgPort);
+      const client = new pg.Client({ connectionString: postgres.url });
+      client.on('error', () => undefined);
+      await client.connect();
+      await client.query('CREATE TABLE item (in_the_way int)');
+      await client.end();
+      await postgres.stop();
+
+      await assert.rejects(startServiceProcess(env(pgPort, '1'), { inherit: 'basics' }), (error: Error) => {
+        const left = postgresServing(dataDir);
+        t.diagnostic(`migration fails after the embedded start: PostgreSQL left running: ${left.length}`);
+        assert.match(error.message, /exit code 1/);
+        assert.match(error.message, /started embedded PostgreSQL/, 'it had been started');
+        assert.match(error.message, /start-up failed/);
+        assert.deepEqual(left, [], `no PostgreSQL left running on ${dataDir}`);
+        assert.equal(existsSync(join(dataDir, 'postmaster.pid')), false, 'PostgreSQL stopped cleanly');
         return true;
       });
     });
