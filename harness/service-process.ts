@@ -160,7 +160,7 @@ export async function startServiceProcess(env: Record<string, string>, options: 
       .join('\n');
   const url = `http://127.0.0.1:${port}`;
 
-  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (!running()) {
