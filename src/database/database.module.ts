@@ -4,6 +4,7 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { DatabaseOutage } from './database-outage.js';
 import { ormOptions } from './mikro-orm.config.js';
+import { DatabaseNotifications } from './notifications.js';
 import { Sql } from './sql.js';
 
 /**
@@ -25,12 +26,13 @@ import { Sql } from './sql.js';
   ],
   providers: [
     DatabaseOutage,
+    DatabaseNotifications,
     {
       provide: Sql,
       inject: [MikroORM, DatabaseOutage],
       useFactory: (orm: MikroORM, outage: DatabaseOutage) => new Sql(orm.em.getConnection().getNativeClient(), outage),
     },
   ],
-  exports: [Sql, DatabaseOutage],
+  exports: [Sql, DatabaseOutage, DatabaseNotifications],
 })
 export class DatabaseModule {}

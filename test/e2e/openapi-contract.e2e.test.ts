@@ -13,7 +13,7 @@ import { post, send } from '../support/http-client.js';
 import { openApiDocumentWithoutDatabase } from '../support/dump-openapi.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 import { ERROR_CODES } from '../../src/common/error-response.view.js';
-import { ACTIVE_PRICING } from '../../src/pricing/pricing-rules.js';
+import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import { pricingTableView } from '../../src/pricing/pricing-table.view.js';
 
 const VALID_COSTS = [1234.56, 4999.99, 19.99, 0.01, 1000000, 150, 0.1, 0.29, 1.15, 8.2, 99999.99, 999999.99];
@@ -122,7 +122,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
     it('GET /api/pricing answers the active table; Ajv accepts it against the documented schema', async () => {
       const reply = await send(app.url, '/api/pricing');
       assert.equal(reply.status, 200);
-      assert.deepEqual(reply.body, pricingTableView(ACTIVE_PRICING));
+      assert.deepEqual(reply.body, pricingTableView({ table: SHIPPED_PRICING, effectiveFrom: 0, storeUuids: [], sequence: 1 }, undefined));
       const furniture = reply.body.item_types.find((t: any) => t.item_type === 'furniture');
       assert.deepEqual(furniture, {
         item_type: 'furniture',
@@ -158,7 +158,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
     it('the 422 examples name the rule: item_type listing the accepted types, item_cost giving the range', () => {
       const examples = doc.paths['/api/warranties'].post.responses['422'].content['application/json'].examples;
       assert.deepEqual(examples.unknownType.value.details, [
-        { field: 'item_type', message: `is not a priced item type; accepted: ${Object.keys(ACTIVE_PRICING.itemTypes).sort().join(', ')}` },
+        { field: 'item_type', message: `is not a priced item type; accepted: ${Object.keys(SHIPPED_PRICING.itemTypes).sort().join(', ')}` },
       ]);
       assert.deepEqual(examples.costOutOfRange.value.details, [
         { field: 'item_cost', message: 'must be from 50 to 10000 for item_type "furniture"' },
