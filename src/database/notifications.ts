@@ -60,7 +60,8 @@ export class ChannelListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ ...this.options, application_name: 'warranty-service listener' });
+    // pg-pool keeps `password` non-enumerable (out of stack traces), so a spread alone would drop it.
+    const client = new pg.Client({ ...this.options, password: this.options.password, application_name: 'warranty-service listener' });
     client.on('notification', (message) => {
       if (message.channel === this.channel) this.handlers.onNotification(message.payload ?? '');
     });

@@ -8,31 +8,10 @@ import { itemTypesView } from '../../src/pricing/pricing-table.view.js';
 import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
 import { bearer, post, send, type Reply } from '../support/http-client.js';
+import { publish, quote, versionBody, withdraw } from '../support/pricing-support.js';
 import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
 
 const FAR = '2099-01-01T00:00:00.000Z';
-
-/** A valid default version: furniture only, 12 months 7.00 + 10 %. */
-export function versionBody(version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    version,
-    item_types: [{ item_type: 'furniture', min_cost: 50, max_cost: 10000, plans: [{ duration_months: 12, base: 7, rate: 0.1 }] }],
-    ...extra,
-  };
-}
-
-export const publish = (url: string, body: unknown, key?: string | null) =>
-  send(url, '/api/pricing/versions', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    key,
-  });
-
-export const quote = (url: string, body: unknown, key?: string) =>
-  send(url, '/api/pricing/quote', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), key });
-
-const withdraw = (url: string, version: string, key?: string) => send(url, `/api/pricing/versions/${version}`, { method: 'DELETE', key });
 
 const plansOf = (reply: Reply) => reply.body.plans.map((plan: any) => [plan.warranty_duration_months, plan.warranty_price]);
 
