@@ -43,9 +43,9 @@ export const PricingPlanSchema = defineEntity({
   tableName: 'pricing_plan',
   uniques: [{ name: 'pricing_plan_item_type_duration_unique', properties: ['itemType', 'durationMonths'] }],
   checks: [
-    { name: 'pricing_plan_duration_months_check', expression: 'duration_months BETWEEN 1 AND 120' },
+    { name: 'pricing_plan_duration_months_check', expression: 'duration_months >= 1 AND duration_months <= 120' },
     { name: 'pricing_plan_base_check', expression: 'base >= 0' },
-    { name: 'pricing_plan_rate_check', expression: 'rate_basis_points BETWEEN 0 AND 10000' },
+    { name: 'pricing_plan_rate_check', expression: 'rate_basis_points >= 0 AND rate_basis_points <= 10000' },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
