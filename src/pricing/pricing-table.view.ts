@@ -35,11 +35,8 @@ export class ItemTypeRuleView {
   plans: PlanRuleView[];
 }
 
-export class NextVersionView {
-  @ApiProperty({ example: '2027-01-01', description: 'The version that will be in force for this caller next.' })
+export interface NextVersionView {
   version: string;
-
-  @ApiProperty({ type: String, format: 'date-time', example: '2027-01-01T00:00:00.000Z', description: 'When it takes effect.' })
   effective_from: string;
 }
 
@@ -59,9 +56,16 @@ export class PricingTableView {
   @ApiProperty({ type: [ItemTypeRuleView], description: 'Every item type that can get a plan, ordered by name.' })
   item_types: ItemTypeRuleView[];
 
+  // Inline rather than a $ref: OpenAPI 3.0's `nullable` does not reach through the allOf a $ref needs.
   @ApiProperty({
-    type: NextVersionView,
+    type: 'object',
     nullable: true,
+    required: ['version', 'effective_from'],
+    properties: {
+      version: { type: 'string', example: '2027-01-01', description: 'The version that will be in force for this caller next.' },
+      effective_from: { type: 'string', format: 'date-time', example: '2027-01-01T00:00:00.000Z', description: 'When it takes effect.' },
+    },
+    example: null,
     description: 'The next version scheduled for this caller (the one that will replace this table), or null.',
   })
   next: NextVersionView | null;

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { assertError } from '../support/api-assertions.js';
 import { post, send } from '../support/http-client.js';
 import { openApiDocumentWithoutDatabase } from '../support/dump-openapi.js';
+import { schemaValidator } from '../support/openapi-validator.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 import { ERROR_CODES } from '../../src/common/error-response.view.js';
 import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
@@ -26,6 +26,10 @@ const OPERATION_IDS = {
   'GET /api/warranties': 'listWarranties',
   'GET /api/warranties/{id}': 'getWarranty',
   'GET /api/pricing': 'getPricing',
+  'POST /api/pricing/quote': 'quotePlans',
+  'POST /api/pricing/versions': 'publishPricingVersion',
+  'GET /api/pricing/versions': 'listPricingVersions',
+  'DELETE /api/pricing/versions/{version}': 'withdrawPricingVersion',
   'GET /health/live': 'getLiveness',
   'GET /health/ready': 'getReadiness',
   'GET /metrics': 'getMetrics',
@@ -35,20 +39,6 @@ const operations = (doc: any): [string, any][] =>
   Object.entries<any>(doc.paths).flatMap(([path, item]) =>
     Object.entries<any>(item).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as [string, any]),
   );
-
-/**
- * Ajv (draft-07, strict) over the document's schemas, as a spec-driven validator would: OpenAPI's
- * `example` and our `x-` extensions are declared as annotation keywords, `nullable` is Ajv's own.
- */
-function schemaValidator(doc: any): (ref: string) => ValidateFunction {
-  const ajv = new Ajv({ strict: true, allErrors: true });
-  ajvFormats.default(ajv); // CommonJS module: its function is also its `default`
-  ajv.addVocabulary(['example', 'x-decimal-places', 'x-extensible-enum']);
-  for (const [name, schema] of Object.entries<any>(doc.components.schemas)) {
-    ajv.addSchema(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', '')), name);
-  }
-  return (ref) => ajv.getSchema(ref.replace('#/components/schemas/', ''))!;
-}
 
 describe('the published OpenAPI document (/docs-json) and what clients see', () => {
   let app: TestApp;

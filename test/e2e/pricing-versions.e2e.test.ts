@@ -8,6 +8,7 @@ import { itemTypesView } from '../../src/pricing/pricing-table.view.js';
 import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
 import { bearer, post, send, type Reply } from '../support/http-client.js';
+import { schemaValidator } from '../support/openapi-validator.js';
 import { publish, quote, versionBody, withdraw } from '../support/pricing-support.js';
 import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
 
@@ -223,6 +224,52 @@ describe('pricing versions: admin API', () => {
     assert.equal(states['now-default'], 'in_force');
     assert.equal(states.recent, 'in_force', 'store-z’s own table is still in force for it');
     assert.equal((await send(fixture.app.url, '/api/pricing')).body.version, 'now-default');
+  });
+
+  it('every answer matches the documented schema (Ajv); every new operation documents its errors', async () => {
+    const doc = (await send(fixture.app.url, '/docs-json')).body;
+    const validator = schemaValidator(doc);
+    const check = (reply: Reply, path: string, method: string) => {
+      const documented = doc.paths[path][method].responses[String(reply.status)];
+      assert.ok(documented, `${method} ${path} does not document ${reply.status}`);
+      const validate = validator(documented.content['application/json'].schema.$ref);
+      assert.ok(validate(reply.body), `${method} ${path} ${reply.status}: ${JSON.stringify(validate.errors)}`);
+    };
+    const pricing = await send(fixture.app.url, '/api/pricing');
+    assert.notEqual(pricing.body.next, null);
+    check(pricing, '/api/pricing', 'get');
+    check(await send(fixture.app.url, '/api/pricing?store_uuid=nobody'), '/api/pricing', 'get');
+    check(await send(fixture.app.url, '/api/pricing/versions'), '/api/pricing/versions', 'get');
+    check(
+      await publish(fixture.app.url, versionBody('documented', { effective_from: FAR, store_uuids: ['store-q'] })),
+      '/api/pricing/versions',
+      'post',
+    );
+    check(await publish(fixture.app.url, versionBody('documented')), '/api/pricing/versions', 'post');
+    check(await publish(fixture.app.url, versionBody('late', { effective_from: '2000-01-01T00:00:00Z' })), '/api/pricing/versions', 'post');
+    check(await publish(fixture.app.url, {}), '/api/pricing/versions', 'post');
+    check(await publish(fixture.app.url, versionBody('x'), storeKey), '/api/pricing/versions', 'post');
+    check(await withdraw(fixture.app.url, 'nothing-here'), '/api/pricing/versions/{version}', 'delete');
+    check(await withdraw(fixture.app.url, '2026-11-01'), '/api/pricing/versions/{version}', 'delete');
+    check(await quote(fixture.app.url, { store_uuid: 'store-q', item_type: 'furniture', item_cost: 150 }), '/api/pricing/quote', 'post');
+    check(await quote(fixture.app.url, { store_uuid: 'store-q', item_type: 'furniture', item_cost: 1 }), '/api/pricing/quote', 'post');
+    const expected: Record<string, string[]> = {
+      'get /api/pricing': ['200', '400', '401', '403', '500', '503'],
+      'post /api/pricing/quote': ['200', '400', '401', '403', '413', '415', '422', '500', '503'],
+      'post /api/pricing/versions': ['201', '400', '401', '403', '409', '413', '415', '422', '500', '503'],
+      'get /api/pricing/versions': ['200', '401', '403', '500', '503'],
+      'delete /api/pricing/versions/{version}': ['204', '400', '401', '403', '404', '409', '500', '503'],
+    };
+    for (const [operation, statuses] of Object.entries(expected)) {
+      const [method, path] = operation.split(' ');
+      assert.deepEqual(Object.keys(doc.paths[path][method].responses).sort(), statuses, operation);
+    }
+    // The document lists the shipped version's types as an open list; a type another version adds is still accepted.
+    assert.deepEqual(
+      doc.components.schemas.QuoteRequestDto.properties.item_type['x-extensible-enum'],
+      Object.keys(SHIPPED_PRICING.itemTypes).sort(),
+    );
+    assert.equal(doc.components.schemas.QuoteRequestDto.properties.item_type.enum, undefined);
   });
 });
 
