@@ -44,7 +44,9 @@ export class Migration20261204123429PricingVersions extends Migration {
       `alter table "pricing_plan" add constraint "pricing_plan_duration_months_check" check (duration_months >= 1 AND duration_months <= 120);`,
     );
     this.addSql(`alter table "pricing_plan" add constraint "pricing_plan_base_check" check (base >= 0);`);
-    this.addSql(`alter table "pricing_plan" add constraint "pricing_plan_rate_check" check (rate_basis_points >= 0 AND rate_basis_points <= 10000);`);
+    this.addSql(
+      `alter table "pricing_plan" add constraint "pricing_plan_rate_check" check (rate_basis_points >= 0 AND rate_basis_points <= 10000);`,
+    );
 
     // The shipped table, 2026-11-01: (type, min cost, max cost) and (type, months, base, rate in basis points).
     this.addSql(`insert into "pricing_version" ("version", "effective_from") values ('2026-11-01', '1970-01-01T00:00:00Z');`);
