@@ -1,4 +1,15 @@
-import { defineEntity, p } from '@mikro-orm/core';
+import { defineEntity, p, type TriggerDef } from '@mikro-orm/core';
+
+/** Published versions never change (warranties name the version that priced them): the database refuses any UPDATE; a withdrawal deletes. */
+const immutable = (table: string): TriggerDef[] => [
+  {
+    name: `${table}_immutable`,
+    timing: 'before',
+    events: ['update'],
+    forEach: 'statement',
+    body: `raise exception 'a published pricing version never changes (${table} is read-only): publish a new version' using errcode = 'integrity_constraint_violation'`,
+  },
+];
 
 /**
  * A published price list (SPEC, Pricing versions). Never updated: a scheduled version may only be
@@ -9,6 +20,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const PricingVersionSchema = defineEntity({
   name: 'PricingVersion',
   tableName: 'pricing_version',
+  triggers: immutable('pricing_version'),
   properties: {
     id: p.bigint('number').primary().autoincrement(),
     version: p.string().length(32).unique('pricing_version_version_unique'),
@@ -22,6 +34,7 @@ export const PricingVersionSchema = defineEntity({
 export const PricingItemTypeSchema = defineEntity({
   name: 'PricingItemType',
   tableName: 'pricing_item_type',
+  triggers: immutable('pricing_item_type'),
   uniques: [{ name: 'pricing_item_type_version_type_unique', properties: ['pricingVersion', 'itemType'] }],
   checks: [{ name: 'pricing_item_type_range_check', expression: 'min_cost > 0 AND min_cost < max_cost' }],
   properties: {
@@ -41,6 +54,7 @@ export const PricingItemTypeSchema = defineEntity({
 export const PricingPlanSchema = defineEntity({
   name: 'PricingPlan',
   tableName: 'pricing_plan',
+  triggers: immutable('pricing_plan'),
   uniques: [{ name: 'pricing_plan_item_type_duration_unique', properties: ['itemType', 'durationMonths'] }],
   checks: [
     { name: 'pricing_plan_duration_months_check', expression: 'duration_months >= 1 AND duration_months <= 120' },

@@ -45,6 +45,16 @@ describe('pricing versions: admin API', () => {
     });
   });
 
+  it('a published version never changes: the database refuses any UPDATE of its rows', async () => {
+    for (const statement of [
+      `UPDATE pricing_version SET effective_from = now() WHERE version = '2026-11-01'`,
+      `UPDATE pricing_item_type SET max_cost = 1`,
+      `UPDATE pricing_plan SET base = 100`,
+    ]) {
+      await assert.rejects(fixture.sql.query(statement), /a published pricing version never changes/, statement);
+    }
+  });
+
   it('a store key gets 403 FORBIDDEN on every admin endpoint, no key 401; nothing written', async () => {
     await assertNothingWritten(fixture.sql, async () => {
       assertError(await publish(fixture.app.url, versionBody('by-store', { effective_from: FAR }), storeKey), 403, 'FORBIDDEN');
