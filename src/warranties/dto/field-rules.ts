@@ -146,8 +146,8 @@ export function OptionalText(field: TextField, description?: string): PropertyDe
 }
 
 /**
- * An optional list of the same text field (e.g. `store_uuids`), at most `maxItems` entries, each
- * normalised and checked with the field's rules; a message names the rule an entry broke.
+ * An optional list of one text field (e.g. `store_uuids`), at most `maxItems` entries, each
+ * trimmed and checked with the field's rules; a message names the rule an entry broke.
  */
 export function OptionalTextList(field: TextField, description: string, maxItems: number): PropertyDecorator {
   const rule: FieldRule = RULES[field];
