@@ -9,6 +9,10 @@ import type pg from 'pg';
 import S3rver from 's3rver';
 import { archiveKey } from '../src/archive/archive-key.js';
 import type { ArchiveDocument } from '../src/archive/archive-record.js';
+import type { BenchOptions } from './options.js';
+import { ARCHIVE_SETTLE_TIMEOUT_MS } from './pg-work.js';
+import { progress, startService, stopService } from './session.js';
+import type { VariantPlan } from './variant.js';
 import { PostWorkload } from './workload.js';
 
 const S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
@@ -132,4 +136,35 @@ export async function measureArchiveDrain(
     objects: (await s3.countObjects()) - objectsBefore,
     timedOut: pending > 0,
   };
+}
+
+/** A service of this variant with its archive on S3 (s3rver), timed while it drains a backlog; then stopped. */
+export async function runArchiveDrain(
+  options: BenchOptions,
+  plan: VariantPlan,
+  db: pg.Client,
+  target: RunningS3,
+): Promise<ArchiveDrainResult> {
+  progress.update('archive drain', 'starting the service with an S3 archive');
+  await startService(
+    { ...plan.env, ...target.serviceEnv },
+    { inherit: 'basics', mainScript: plan.variant.mainScript, readyTimeoutMs: 60_000 },
+  );
+  try {
+    return await measureArchiveDrain(db, target, options.archiveRecords, ARCHIVE_SETTLE_TIMEOUT_MS * 2, (pending) =>
+      progress.update('archive drain', `${pending.toLocaleString('en')} of ${options.archiveRecords.toLocaleString('en')} pending`),
+    );
+  } finally {
+    await stopService();
+  }
+}
+
+export function formatDrain(result: ArchiveDrainResult, variant: string): string {
+  const name = variant ? `[${variant}] ` : '';
+  return (
+    `${name}archive drain into S3 (s3rver on 127.0.0.1): ${result.records.toLocaleString('en')} records in ${result.seconds.toFixed(1)} s ` +
+    `= ${result.perSecond.toFixed(0)} records/s; ${result.objects.toLocaleString('en')} objects stored` +
+    (result.timedOut ? ' — TIMED OUT before the backlog was empty' : '') +
+    (result.objects !== result.records ? ' — OBJECT COUNT DIFFERS' : '')
+  );
 }

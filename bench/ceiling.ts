@@ -19,6 +19,7 @@ import { ArchiveRecordRepository } from '../src/archive/archive-record.repositor
 import { ArchiveSweeper } from '../src/archive/archive-sweeper.js';
 import { ArchiveUploader } from '../src/archive/archive-uploader.js';
 import { loadConfig } from '../src/config/app-config.js';
+import { databaseConnection } from '../src/database/database-url.js';
 import { Sql } from '../src/database/sql.js';
 import { MetricsModule } from '../src/metrics/metrics.module.js';
 import { WarrantiesModule } from '../src/warranties/warranties.module.js';
@@ -52,7 +53,9 @@ const config = loadConfig({
   DB_WRITE_GROUPS: String(job.concurrency),
   DB_WRITE_GROUP_MAX: '1',
 });
-const pool = new pg.Pool({ connectionString: config.database.url, max: job.concurrency, application_name: 'bench-ceiling' }); // run-bench watches it by this name
+// The service's own connection options (TLS as DATABASE_URL says); run-bench watches the pool by its application_name.
+const { options: connection } = await databaseConnection(config.database.url!);
+const pool = new pg.Pool({ ...connection, max: job.concurrency, application_name: 'bench-ceiling' });
 pool.on('error', () => undefined); // an idle connection dropped by the server fails the next query instead
 const records: { repository?: ArchiveRecordRepository } = {};
 const moduleRef = await compileModule(

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export type ScenarioGroup = 'ceiling' | 'post' | 'open' | 'batch' | 'get' | 'archive';
-const GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get', 'archive'];
+export type ScenarioGroup = 'ceiling' | 'post' | 'open' | 'batch' | 'get' | 'floor' | 'archive';
+const GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get', 'floor', 'archive'];
 
 export interface Variant {
   name: string;
@@ -32,6 +32,10 @@ export interface BenchOptions {
   /** Items per POST /api/warranties/batch request, one row each, and the batch requests in flight. */
   batchSizes: number[];
   batchConnections: number;
+  /** The floor comparison: open-loop rate and requests per row for GET and for POST, and service/floor row pairs per kind. */
+  floorRates: { get: number; post: number };
+  floorRequests: { get: number; post: number };
+  floorRounds: number;
   /** Size of the archive backlog whose drain into S3 (s3rver) is timed. */
   archiveRecords: number;
   only: Set<ScenarioGroup>;
@@ -54,9 +58,10 @@ export const USAGE = `npm run bench -- [options]
   --duration=<s>        seconds per row (full: 15)
   --connections=<list>  POST connection counts (full: 64,256,1024)
   --get-connections=<list> connections for the GET rows (full: 1,64; quick: 64)
-  --only=<list>         any of ceiling,post,open,batch,get,archive (default all; with --profile: post)
+  --only=<list>         any of ceiling,post,open,batch,get,floor,archive (default all; with --profile: post)
                         open = fixed-arrival-rate rows and capacity at SLO (POST needs a ceiling row, measured
-                        anyway; GET needs get); batch = POST /api/warranties/batch rows
+                        anyway; GET needs get); batch = POST /api/warranties/batch rows; floor = CPU per GET and
+                        per POST of the service against a bare Nest + pg app (bench/floor)
   --rates=<list>        open-loop POST rates in % of the run's ceiling (full: 25,50,75,100; quick: 50,100)
   --get-rates=<list>    open-loop GET store+sku rates in % of its closed-loop row (full: 25,50,75,100; quick: 50,100)
   --open-duration=<s>   seconds per fixed-rate row (full: 10; quick: 3)
@@ -64,6 +69,9 @@ export const USAGE = `npm run bench -- [options]
   --search-seconds=<s>  seconds per search step (full: 8; quick: 2)
   --batch-sizes=<list>  items per batch request, one row each (default 50,500)
   --batch-connections=<n> batch requests in flight (default 8)
+  --floor-rates=<g,p>   open-loop GET and POST rates of the floor rows, per second (default 100,50)
+  --floor-requests=<g,p> requests per floor row, GET and POST (full: 600,300; quick: 200,100)
+  --floor-rounds=<n>    service/floor row pairs per request kind (full: 3; quick: 2)
   --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
   --pool=<n>            DB_POOL_SIZE per service worker (default: the service's own default)
   --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
@@ -112,6 +120,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'search-seconds': { type: 'string' },
       'batch-sizes': { type: 'string' },
       'batch-connections': { type: 'string' },
+      'floor-rates': { type: 'string' },
+      'floor-requests': { type: 'string' },
+      'floor-rounds': { type: 'string' },
       only: { type: 'string' },
       pool: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
@@ -134,6 +145,11 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   }
   const list = (name: string, raw: string | undefined, fallback: string) =>
     (raw ?? fallback).split(',').map((n) => positiveInt(name, n, 1));
+  const pair = (name: string, raw: string | undefined, fallback: string) => {
+    const [get, post, ...rest] = list(name, raw, fallback);
+    if (post === undefined || rest.length > 0) throw new Error(`--${name} takes two numbers, GET and POST (got "${raw}")`);
+    return { get, post };
+  };
   const base = envPairs(values.env ?? [], '--env');
   const variants: Variant[] =
     (values.compare ?? []).length === 0
@@ -159,6 +175,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     searchSeconds: positiveInt('search-seconds', values['search-seconds'], quick ? 2 : 8),
     batchSizes: list('batch-sizes', values['batch-sizes'], '50,500'),
     batchConnections: positiveInt('batch-connections', values['batch-connections'], 8),
+    floorRates: pair('floor-rates', values['floor-rates'], '100,50'),
+    floorRequests: pair('floor-requests', values['floor-requests'], quick ? '200,100' : '600,300'),
+    floorRounds: positiveInt('floor-rounds', values['floor-rounds'], quick ? 2 : 3),
     archiveRecords: positiveInt('archive-records', values['archive-records'], quick ? 1_000 : 10_000),
     only,
     variants,

@@ -67,6 +67,32 @@ export function rssKb(pid: number): number {
   }
 }
 
+/**
+ * CPU time used so far by `root` and its descendants, in ms: every thread's time on a CPU from
+ * /proc/<pid>/task/<tid>/schedstat (nanoseconds; /proc/<pid>/stat counts in 10 ms ticks, too coarse
+ * for a few hundred requests). Threads that end are no longer counted, so read it around a window in
+ * which the processes keep their threads (a Node process does).
+ */
+export function treeCpuMs(root: number): number {
+  let ns = 0;
+  for (const entry of subtree(root, listProcesses())) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${entry.pid}/task`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    for (const tid of tasks) {
+      try {
+        ns += Number(readFileSync(`/proc/${entry.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return ns / 1e6;
+}
+
 /** Sends `signal` to every descendant of this process (last-resort clean-up; children first is not needed for SIGKILL). */
 export function signalDescendants(signal: NodeJS.Signals): void {
   for (const entry of subtree(process.pid, listProcesses())) {

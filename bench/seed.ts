@@ -19,6 +19,12 @@ export interface SeedResult {
   seconds: number;
 }
 
+/** The seeded catalogue as the GET rows use it: its shape, and the deep cursors (deepAfterIds). */
+export interface Seeded {
+  result: SeedResult;
+  afterIds: Record<string, number>;
+}
+
 /** Items per INSERT: small enough for steady progress, large enough to stay set-based. */
 const CHUNK_ITEMS = 25_000;
 

@@ -76,19 +76,19 @@ export class Migration20261204123429PricingVersions extends Migration {
 
     // Published versions never change: the database refuses any UPDATE of their rows (the entities' triggers).
     this.addSql(
-      `create or replace function "pricing_version_pricing_version_immutable_fn"() returns trigger as \$\$ begin raise exception 'a published pricing version never changes (pricing_version is read-only): publish a new version' using errcode = 'integrity_constraint_violation'; end; \$\$ language plpgsql;`,
+      `create or replace function "pricing_version_pricing_version_immutable_fn"() returns trigger as $$ begin raise exception 'a published pricing version never changes (pricing_version is read-only): publish a new version' using errcode = 'integrity_constraint_violation'; end; $$ language plpgsql;`,
     );
     this.addSql(
       `create trigger "pricing_version_immutable" BEFORE UPDATE on "pricing_version" for each STATEMENT execute function "pricing_version_pricing_version_immutable_fn"();`,
     );
     this.addSql(
-      `create or replace function "pricing_item_type_pricing_item_type_immutable_fn"() returns trigger as \$\$ begin raise exception 'a published pricing version never changes (pricing_item_type is read-only): publish a new version' using errcode = 'integrity_constraint_violation'; end; \$\$ language plpgsql;`,
+      `create or replace function "pricing_item_type_pricing_item_type_immutable_fn"() returns trigger as $$ begin raise exception 'a published pricing version never changes (pricing_item_type is read-only): publish a new version' using errcode = 'integrity_constraint_violation'; end; $$ language plpgsql;`,
     );
     this.addSql(
       `create trigger "pricing_item_type_immutable" BEFORE UPDATE on "pricing_item_type" for each STATEMENT execute function "pricing_item_type_pricing_item_type_immutable_fn"();`,
     );
     this.addSql(
-      `create or replace function "pricing_plan_pricing_plan_immutable_fn"() returns trigger as \$\$ begin raise exception 'a published pricing version never changes (pricing_plan is read-only): publish a new version' using errcode = 'integrity_constraint_violation'; end; \$\$ language plpgsql;`,
+      `create or replace function "pricing_plan_pricing_plan_immutable_fn"() returns trigger as $$ begin raise exception 'a published pricing version never changes (pricing_plan is read-only): publish a new version' using errcode = 'integrity_constraint_violation'; end; $$ language plpgsql;`,
     );
     this.addSql(
       `create trigger "pricing_plan_immutable" BEFORE UPDATE on "pricing_plan" for each STATEMENT execute function "pricing_plan_pricing_plan_immutable_fn"();`,

@@ -12,6 +12,7 @@ import { Draining } from './health/draining.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
+import { settledDatabaseUrl } from './database/database-url.js';
 import { ensureDevAdminKey } from './access/dev-admin-key.js';
 
 // Made before the configuration is read, so that configuration errors are logged too.
@@ -73,6 +74,10 @@ async function runPrimary(config: AppConfig): Promise<void> {
     url = embedded.url;
     log('log', 'started embedded PostgreSQL', { data_dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort });
   }
+  // sslmode=prefer/allow settled once, here: workers get the outcome (src/database/database-url.ts).
+  const database = await settledDatabaseUrl(url);
+  url = database.url;
+  log('log', 'database connection', { tls: database.tls });
   const applied = await applyMigrations({ url });
   log('log', 'migrations applied', { applied });
   // API keys: on the embedded default only, a development admin key (src/access/dev-admin-key.ts).

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ArchiveTarget } from './archive-target.js';
 
@@ -13,6 +13,8 @@ export const WRITE_CHECK_KEY = '.write-check.json';
  */
 @Injectable()
 export class ArchiveTargetProbe implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Archive');
+
   constructor(
     private readonly target: ArchiveTarget,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
@@ -28,6 +30,13 @@ export class ArchiveTargetProbe implements OnApplicationBootstrap {
           'give S3_BUCKET (with credentials allowed to PutObject) or an ARCHIVE_DIR the service can write',
         { cause: error },
       );
+    }
+    // Allowed (ARCHIVE_DIR set on purpose, src/config/app-config.ts), but only as safe as that folder.
+    if (this.target.kind === 'local') {
+      this.logger.warn({
+        message: 'archive to a local folder in production: records are only as durable as that folder (use S3_BUCKET, or a mounted volume)',
+        target: this.target.describe(),
+      });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
+import { ApiResponse, getSchemaPath, type ApiResponseOptions, type HeaderObject, type ResponseObject } from '@nestjs/swagger';
 import { explainEligibility, ineligibilityProblem } from '../pricing/eligibility.js';
 import { SHIPPED_PRICING } from '../pricing/pricing-rules.js';
 import { pricingProblems } from '../pricing/version-rules.js';
@@ -255,7 +255,9 @@ const ERROR_DOCS = {
   },
   503: {
     status: 503,
-    description: 'Database unreachable or saturated; retry after the `Retry-After` header (seconds).',
+    description:
+      'The database is unreachable or saturated (also while checking an API key this instance has not verified lately); ' +
+      'nothing was written. Retry after `Retry-After` seconds.',
     headers: {
       'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0, example: 1 } },
     },
@@ -285,11 +287,18 @@ export const UNAUTHORIZED_EXAMPLES = {
       error: 'Unauthorized',
       code: 'UNAUTHORIZED',
       message: 'An API key is required: send Authorization: Bearer <key>',
+      details: [],
     },
   },
   invalid: {
     summary: 'Unknown or revoked key',
-    value: { statusCode: 401, error: 'Unauthorized', code: 'UNAUTHORIZED', message: 'The API key is not valid (unknown or revoked)' },
+    value: {
+      statusCode: 401,
+      error: 'Unauthorized',
+      code: 'UNAUTHORIZED',
+      message: 'The API key is not valid (unknown or revoked)',
+      details: [],
+    },
   },
 };
 
@@ -316,4 +325,17 @@ export function ApiErrors(...docs: ErrorDoc[]): MethodDecorator & ClassDecorator
       } as ApiResponseOptions);
     }),
   );
+}
+
+/**
+ * One of the error answers above as a reusable OpenAPI response object, for the document's
+ * `components.responses` (src/openapi/openapi-document.ts adds the 503 to every keyed operation).
+ */
+export function errorResponseObject(key: ErrorDoc): ResponseObject {
+  const doc: { description: string; examples: Record<string, Example>; headers?: Record<string, HeaderObject> } = ERROR_DOCS[key];
+  return {
+    description: doc.description,
+    ...(doc.headers ? { headers: doc.headers } : {}),
+    content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseView) }, examples: doc.examples } },
+  };
 }

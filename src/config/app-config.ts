@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
+import { databaseUrlProblems } from '../database/database-url.js';
 
 /** pino's (and most log tooling's) level names. */
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -201,6 +202,15 @@ class EnvReader {
   }
 }
 
+/** DATABASE_URL, with its parameters checked as they will be applied (src/database/database-url.ts). */
+function databaseUrl(read: EnvReader): string | undefined {
+  const url = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (url === undefined) return undefined;
+  const problems = databaseUrlProblems(url);
+  read.problems.push(...problems);
+  return problems.length > 0 ? undefined : url;
+}
+
 function httpLimits(read: EnvReader): AppConfig['http'] {
   const headersTimeoutMs = read.int('HTTP_HEADERS_TIMEOUT_S', 10, 1, 600) * 1000;
   const requestTimeoutMs = read.int('HTTP_REQUEST_TIMEOUT_S', 30, 1, 3600) * 1000;
@@ -226,7 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: read.logLevel('LOG_LEVEL', 'info'),
     dataDir,
     database: {
-      url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+      url: databaseUrl(read),
       embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
       poolSize,
       acquireTimeoutMs: read.int('DB_ACQUIRE_TIMEOUT_MS', 2000, 50, 60000),
@@ -267,8 +277,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.database.writeGroups > config.database.poolSize) {
     read.problems.push('DB_WRITE_GROUPS must not be larger than DB_POOL_SIZE (each group commit in flight holds a pooled connection)');
   }
-  if (config.production && !config.database.url) {
+  if (config.production && read.string('DATABASE_URL') === undefined) {
     read.problems.push('DATABASE_URL is required in production (NODE_ENV=production): the embedded PostgreSQL is a development fallback');
+  }
+  // A folder in the container's own file system is lost with the container: in production the archive
+  // goes to S3, or to a folder someone chose on purpose (a mounted volume), never to the default.
+  if (config.production && read.string('S3_BUCKET') === undefined && read.string('ARCHIVE_DIR') === undefined) {
+    read.problems.push(
+      'S3_BUCKET is required in production (NODE_ENV=production): the archive folder under DATA_DIR is a development fallback, ' +
+        'lost with the container. To archive to a folder on durable storage (a mounted volume) instead, set ARCHIVE_DIR to it',
+    );
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -3,6 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { DatabaseOutage } from './database-outage.js';
+import { databaseConnection } from './database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
 import { DatabaseNotifications } from './notifications.js';
 import { Sql } from './sql.js';
@@ -18,9 +19,10 @@ import { Sql } from './sql.js';
     MikroOrmModule.forRootAsync({
       driver: PostgreSqlDriver,
       inject: [appConfig.KEY],
-      useFactory: (config: AppConfig) => {
+      useFactory: async (config: AppConfig) => {
         if (!config.database.url) throw new Error('DATABASE_URL must be resolved before the application module starts');
-        return { ...ormOptions({ ...config.database, url: config.database.url }), autoLoadEntities: true, registerRequestContext: false };
+        const { options: connection } = await databaseConnection(config.database.url, config.database.acquireTimeoutMs);
+        return { ...ormOptions({ ...config.database, connection }), autoLoadEntities: true, registerRequestContext: false };
       },
     }),
   ],

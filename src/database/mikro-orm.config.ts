@@ -1,9 +1,11 @@
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
+import type { PgConnectionOptions } from './database-url.js';
 
 export interface OrmSettings {
-  url: string;
+  /** From databaseConnection(DATABASE_URL): never a URL here, which MikroORM would read only in part. */
+  connection: PgConnectionOptions;
   poolSize: number;
   acquireTimeoutMs: number;
   statementTimeoutMs: number;
@@ -14,8 +16,13 @@ export interface OrmSettings {
  * module's `MikroOrmModule.forFeature` (autoLoadEntities), the CLI by discovering `*.entity.js`.
  */
 export function ormOptions(settings: OrmSettings) {
+  const { host, port, user, password, database, application_name, ssl } = settings.connection;
   return defineConfig({
-    clientUrl: settings.url,
+    host,
+    port,
+    user,
+    password,
+    dbName: database,
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     // The database exists (the embedded start-up creates it; a deploy provides it): no check on connect.
@@ -29,7 +36,8 @@ export function ormOptions(settings: OrmSettings) {
       statement_timeout: settings.statementTimeoutMs,
       query_timeout: settings.statementTimeoutMs + 1000,
       keepAlive: true,
-      application_name: 'warranty-service',
+      application_name,
+      ssl,
     },
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, snapshotOnMigrate: false, silent: true },
     debug: false,

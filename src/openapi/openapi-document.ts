@@ -1,7 +1,21 @@
+import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type ParameterObject, type ReferenceObject } from '@nestjs/swagger';
-import { INTERNAL_ERROR_EXAMPLE, UNAUTHORIZED_EXAMPLES } from '../common/api-docs.js';
+import {
+  DocumentBuilder,
+  SwaggerModule,
+  type OpenAPIObject,
+  type ParameterObject,
+  type ReferenceObject,
+  type ResponseObject,
+} from '@nestjs/swagger';
+import { errorResponseObject, INTERNAL_ERROR_EXAMPLE, UNAUTHORIZED_EXAMPLES } from '../common/api-docs.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
+
+/** The service's package.json (the repository root; /app in the image): the document's version is the package's. */
+const PACKAGE = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** A private service: no licence is granted (package.json says UNLICENSED; LICENSE holds the text). */
+const LICENSE = { name: 'Proprietary (UNLICENSED): all rights reserved; no licence is granted' };
 
 /** The name of the security scheme: an API key sent as `Authorization: Bearer <key>`. */
 export const SECURITY_SCHEME = 'apiKey';
@@ -37,12 +51,18 @@ const ADMIN_ONLY_RESPONSE = {
       examples: {
         storeKey: {
           summary: 'A store key',
-          value: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'This endpoint needs an admin key' },
+          value: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'This endpoint needs an admin key', details: [] },
         },
       },
     },
   },
 };
+
+/** A response with the `X-Request-Id` header every answer carries, listed first. */
+const withRequestId = (response: ResponseObject): ResponseObject => ({
+  ...response,
+  headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' }, ...response.headers },
+});
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -62,7 +82,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Warranty service')
     .setDescription(
       'Stores submit items and get protection plans (warranties) priced from the item type and cost. ' +
-        'Every answer carries `X-Request-Id`; every error is JSON `{ statusCode, error, code, message, details? }`. ' +
+        'Every answer carries `X-Request-Id`; every error is JSON `{ statusCode, error, code, message, details }` (`details` always an array). ' +
         'Money is a JSON number with at most 2 decimal places. ' +
         'Every `/api/…` request needs an API key, sent as `Authorization: Bearer <key>` (in Swagger UI: the Authorize button). ' +
         'A store key sees and writes its own store only; an admin key, everything. Health checks are open.',
@@ -76,10 +96,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       SECURITY_SCHEME,
     )
-    .setVersion('1.0')
+    .setVersion(PACKAGE.version)
     .addServer('/', 'The instance serving this document');
   for (const [name, description] of Object.entries(TAGS)) builder.addTag(name, description);
-  const document = SwaggerModule.createDocument(app, builder.build(), {
+  const config = builder.build();
+  config.info.license = LICENSE; // DocumentBuilder.setLicense wants a URL; a proprietary licence has no public one
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) => OPERATION_IDS[`${controller}.${method}`] ?? `${controller}_${method}`,
   });
   return finishDocument(document, app.get<AppConfig>(appConfig.KEY).access);
@@ -87,7 +109,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /**
  * What decorators cannot say once for all operations: the `X-Request-Id` header on every request
- * and response, the 500 any operation can give, the metrics endpoint (its controller is excluded
+ * and response, the 500 any operation can give, the 401 and 503 every keyed operation can give (the
+ * access gate reads the key from the database), the metrics endpoint (its controller is excluded
  * from Swagger scanning), and no 503 on liveness (terminus documents one; /health/live never sends it).
  */
 export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['access'], 'metrics'>): OpenAPIObject {
@@ -123,6 +146,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseView' }, examples: UNAUTHORIZED_EXAMPLES } },
     },
+    ServiceUnavailable: withRequestId(errorResponseObject(503)),
     ...(access.metrics === 'admin' ? { AdminOnly: ADMIN_ONLY_RESPONSE } : {}),
   };
 
@@ -149,13 +173,14 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       // `/api/…` needs a key (SPEC, Access); health, GET / and (unless METRICS_ACCESS=admin) /metrics are open.
       operation.security = keyed(path) ? [{ [SECURITY_SCHEME]: [] }] : [];
       if (keyed(path)) operation.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
+      // A key this instance has not verified lately is read from the database: 503 when it cannot be.
+      if (keyed(path)) operation.responses['503'] ??= { $ref: '#/components/responses/ServiceUnavailable' };
       if (path === '/metrics' && access.metrics === 'admin') operation.responses['403'] ??= { $ref: '#/components/responses/AdminOnly' };
       for (const parameter of operation.parameters ?? []) moveExtensionsIntoSchema(parameter);
       operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/RequestId' }];
       operation.responses['500'] ??= { $ref: '#/components/responses/InternalError' };
-      for (const response of Object.values(operation.responses)) {
-        if (!response || '$ref' in response) continue;
-        response.headers = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' }, ...response.headers };
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (response && !('$ref' in response)) operation.responses[status] = withRequestId(response);
       }
     }
   }

@@ -72,7 +72,7 @@ export class PricingVersionsController {
     },
   })
   @ApiCreatedResponse({ type: PricingVersionView, description: 'Published; every instance follows it from `effective_from`.' })
-  @ApiErrors('400-version-body', 'admin-only', '409-version-exists', 413, 415, '422-pricing', 503)
+  @ApiErrors('400-version-body', 'admin-only', '409-version-exists', 413, 415, '422-pricing')
   async publish(@Body() dto: PublishVersionDto): Promise<PricingVersionView> {
     return pricingVersionView(await this.versions.publish(draftOf(dto)));
   }
@@ -84,7 +84,7 @@ export class PricingVersionsController {
     description: '`scheduled`, `in_force` (the table of at least one store now) or `superseded`; by effective_from.',
   })
   @ApiOkResponse({ type: PricingVersionListView })
-  @ApiErrors('admin-only', 503)
+  @ApiErrors('admin-only')
   async list(): Promise<PricingVersionListView> {
     return { versions: (await this.versions.list()).map(pricingVersionView) };
   }
@@ -100,7 +100,7 @@ export class PricingVersionsController {
   })
   @ApiParam({ name: 'version', type: String, description: 'The version’s name. Example: `2027-01-01`.' })
   @ApiNoContentResponse({ description: 'Withdrawn: no instance will switch to it.' })
-  @ApiErrors('400-version-path', 'admin-only', '404-version', '409-version-in-force', 503)
+  @ApiErrors('400-version-path', 'admin-only', '404-version', '409-version-in-force')
   async withdraw(@Param('version') version: string): Promise<void> {
     if (!VERSION_NAME.test(version))
       throw ApiError.validation([{ field: 'version', message: 'may only contain A-Z, a-z, 0-9, ., _ and -' }]);

@@ -27,7 +27,7 @@ export class PricingController {
       'half up to the cent; `next` is the version scheduled to replace it. An item outside these rules gets 422 ITEM_NOT_ELIGIBLE.',
   })
   @ApiOkResponse({ type: PricingTableView })
-  @ApiErrors('400-store-query', 403, 503)
+  @ApiErrors('400-store-query', 403)
   getPricing(@Query() query: PricingQuery, @CurrentCaller() caller: Caller): PricingTableView {
     const { version, next } = this.pricing.tableFor(caller, query.store_uuid);
     return pricingTableView(version, next);
@@ -44,7 +44,7 @@ export class PricingController {
   })
   @ApiBody({ type: QuoteRequestDto, examples: { seed: { summary: 'Furniture at 150.00', value: QUOTE_EXAMPLE } } })
   @ApiOkResponse({ type: QuoteView, description: 'The plans, and the version that priced them.' })
-  @ApiErrors('400-body', 403, 413, 415, 422, 503)
+  @ApiErrors('400-body', 403, 413, 415, 422)
   quote(@Body() dto: QuoteRequestDto, @CurrentCaller() caller: Caller): QuoteView {
     return quoteView(this.pricing.offer(caller, dto.store_uuid, dto.item_type, centsFromAmount(dto.item_cost)));
   }

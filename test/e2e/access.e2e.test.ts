@@ -11,9 +11,9 @@ import type pg from 'pg';
 import { generateKey, prefixFrom } from '../../src/access/api-key.js';
 import { ApiKeysService } from '../../src/access/api-keys.service.js';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
-import { bearer, post, send, type Reply } from '../support/http-client.js';
+import { bearer, post, send, type Reply } from '../../harness/http-client.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
-import { sample } from '../support/metrics-sample.js';
+import { sample } from '../../harness/metrics-sample.js';
 
 const item = (store: string, sku: string, cost = 150) => ({ ...SEED_PAYLOAD, store_uuid: store, item_sku: sku, item_cost: cost });
 

@@ -22,8 +22,8 @@ import {
 } from '../support/archive-support.js';
 import { CountingS3Proxy } from '../support/counting-proxy.js';
 import { S3FaultProxy } from '../support/s3-fault-proxy.js';
-import { bearer, defaultKey } from '../support/http-client.js';
-import { logLines, pidAlive, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { bearer, defaultKey } from '../../harness/http-client.js';
+import { logLines, pidAlive, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import {
   createBucket,
   createDatabase,

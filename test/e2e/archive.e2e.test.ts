@@ -27,7 +27,7 @@ import {
   utcDayPrefix,
   type Sent,
 } from '../support/archive-support.js';
-import { post } from '../support/http-client.js';
+import { post } from '../../harness/http-client.js';
 import { S3FaultProxy } from '../support/s3-fault-proxy.js';
 import {
   createBucket,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
-import { send, type Reply } from '../support/http-client.js';
+import { send, type Reply } from '../../harness/http-client.js';
 import { appWithDatabase } from '../support/test-env.js';
 
 const item = (sku: string, overrides: Record<string, unknown> = {}) => ({

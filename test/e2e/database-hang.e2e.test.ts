@@ -11,8 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../src/common/free-port.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/database/embedded-postgres.js';
 import { applyMigrations } from '../../src/database/migrate.js';
-import { post, send } from '../support/http-client.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { post, send } from '../../harness/http-client.js';
+import { startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
 
 /** The postmaster and its children: each backend is its own process group (PostgreSQL calls setsid), so they are signalled one by one. */

@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { post, send } from '../support/http-client.js';
-import { startServiceProcess } from '../support/service-process.js';
+import { post, send } from '../../harness/http-client.js';
+import { logLines, startServiceProcess } from '../../harness/service-process.js';
 import { createBucket, createDatabase, SEED_PAYLOAD, serviceEnv, sleep } from '../support/test-env.js';
 
 describe('deploys (service processes)', () => {
@@ -44,14 +44,26 @@ describe('deploys (service processes)', () => {
     });
   });
 
-  it('NODE_ENV=production with an archive folder it cannot write does not start (and names the target)', async () => {
-    const notAFolder = join(mkdtempSync(join(tmpdir(), 'warranty-deploy-')), 'a-file');
+  it('NODE_ENV=production with an archive folder it cannot write does not start (and names the target); one it can write: starts, and warns', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'warranty-deploy-'));
+    const notAFolder = join(folder, 'a-file');
     writeFileSync(notAFolder, 'in the way');
-    const env = serviceEnv(await createDatabase(), undefined, { NODE_ENV: 'production', ARCHIVE_DIR: join(notAFolder, 'archive') });
+    const databaseUrl = await createDatabase();
+    const env = serviceEnv(databaseUrl, undefined, { NODE_ENV: 'production', ARCHIVE_DIR: join(notAFolder, 'archive') });
     await assert.rejects(startServiceProcess(env), (error: Error) => {
       assert.match(error.message, /archive target file:\/\/.*cannot be written/);
       return true;
     });
+    // ARCHIVE_DIR set on purpose (a mounted volume, say) is allowed — said loudly, since it is only as safe as that folder.
+    const service = await startServiceProcess(
+      serviceEnv(databaseUrl, undefined, { NODE_ENV: 'production', ARCHIVE_DIR: join(folder, 'archive'), LOG_LEVEL: 'warn' }),
+    );
+    assert.equal(await service.stop('SIGTERM', 20_000), 0);
+    const warning = logLines(service.output()).find(
+      (line) => line.level === 'warn' && /archive to a local folder in production/.test(String(line.message)),
+    );
+    assert.ok(warning, service.tail());
+    assert.match(String(warning.target), /^file:\/\//);
   });
 
   it('NODE_ENV=production with a bucket it cannot write does not start; with a writable one it does', async () => {

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { serviceProcesses } from '../support/service-process.js';
+import { serviceProcesses } from '../../harness/service-process.js';
 import { SEED_PAYLOAD } from '../support/test-env.js';
-import { post } from '../support/http-client.js';
+import { post } from '../../harness/http-client.js';
 
 const services = serviceProcesses('warranty-embedded-');
 

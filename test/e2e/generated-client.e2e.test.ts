@@ -1,8 +1,8 @@
 /**
  * Generated-client round trip: a typed client generated from /docs-json by @hey-api/openapi-ts,
  * compiled with the project's TypeScript (strict), calling the running service. Compilation proves
- * the types (ids are numbers, item_type is an open string, error codes a union); the run proves the
- * answers match them.
+ * the types (ids are numbers, item_type is an open string, error codes a union, batch results a
+ * union narrowed by status); the run proves the answers match them.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@hey-api/openapi-ts';
-import { send } from '../support/http-client.js';
+import { send } from '../../harness/http-client.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 
 const run = promisify(execFile);
@@ -22,7 +22,7 @@ const require = createRequire(import.meta.url);
 /** Uses the generated SDK the way an integrator would; prints what it got as JSON. */
 const PROGRAM = `
 import { createClient } from './client/client/index.js';
-import { getPricing, getWarranty, listWarranties, submitWarranty } from './client/sdk.gen.js';
+import { getPricing, getWarranty, listWarranties, submitWarranty, submitWarrantyBatch } from './client/sdk.gen.js';
 import type { CreateWarrantyDto, ErrorCode, WarrantyView } from './client/types.gen.js';
 
 // The API key goes where the document's security scheme (http bearer) says: the client's \`auth\`.
@@ -46,6 +46,25 @@ const unknownType = await submitWarranty({ client, body: { ...body, item_type: '
 const code: ErrorCode | undefined = unknownType.error?.code;
 const pricing = await getPricing({ client });
 
+// A batch result is a union told apart by \`status\`: plans only on 201/200, an error only on 400/422.
+const { store_uuid, ...item } = body;
+const batch = await submitWarrantyBatch({
+  client,
+  body: { store_uuid, items: [{ ...item, item_sku: 'generated-client-2' }, { ...item, item_type: 'spaceships' }] },
+});
+const results = (batch.data?.results ?? []).map((result) => {
+  switch (result.status) {
+    case 201:
+    case 200:
+      return { index: result.index, status: result.status, plans: result.warranties.length };
+    case 400:
+    case 422:
+      return { index: result.index, status: result.status, code: result.error.code };
+  }
+});
+// @ts-expect-error \`warranties\` is not on every result: the union must be narrowed by status first
+const unnarrowed = batch.data?.results[0].warranties;
+
 process.stdout.write(
   JSON.stringify({
     created: { status: created.response?.status, data: created.data, id, months, notAString },
@@ -55,6 +74,7 @@ process.stdout.write(
     missing: { status: missing.response?.status, error: missing.error },
     unknownType: { status: unknownType.response?.status, error: unknownType.error, code },
     pricing: { status: pricing.response?.status, version: pricing.data?.version },
+    batch: { status: batch.response?.status, results, unnarrowed: unnarrowed !== undefined },
   }),
 );
 `;
@@ -134,6 +154,14 @@ describe('a client generated from /docs-json (@hey-api/openapi-ts), compiled wit
     assert.equal(result.missing.error.code, 'NOT_FOUND');
     assert.equal(result.unknownType.status, 422);
     assert.equal(result.unknownType.code, 'ITEM_NOT_ELIGIBLE');
+  });
+
+  it('submitWarrantyBatch: results typed as a union by status (plans on 201, the error on 422)', () => {
+    assert.equal(result.batch.status, 200);
+    assert.deepEqual(result.batch.results, [
+      { index: 0, status: 201, plans: 2 },
+      { index: 1, status: 422, code: 'ITEM_NOT_ELIGIBLE' },
+    ]);
   });
 
   it('getPricing names the version that priced the plans', () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertError, assertWarrantyShape } from '../support/api-assertions.js';
-import { post, send, type Reply } from '../support/http-client.js';
+import { post, send, type Reply } from '../../harness/http-client.js';
 import { createDatabase, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 
 type Warranty = {

@@ -12,10 +12,10 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type pg from 'pg';
 import { assertError } from '../support/api-assertions.js';
-import { send, type Reply } from '../support/http-client.js';
+import { send, type Reply } from '../../harness/http-client.js';
 import { pool } from '../support/archive-support.js';
 import { asReply, rawExchange } from '../support/raw-http.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { createBucket, createDatabase, eventually, serviceEnv, sqlClient, type TestBucket } from '../support/test-env.js';
 
 const SEED = 0x8badf00d;

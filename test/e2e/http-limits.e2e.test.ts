@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertError } from '../support/api-assertions.js';
-import { defaultKey, post, send } from '../support/http-client.js';
+import { defaultKey, post, send } from '../../harness/http-client.js';
 import { asReply, openRaw, rawExchange, type RawConnection, type RawReply } from '../support/raw-http.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, sleep } from '../support/test-env.js';
 
 const HEADERS_S = 2;

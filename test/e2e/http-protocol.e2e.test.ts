@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { METHODS } from 'node:http';
 import { describe, it } from 'node:test';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
-import { defaultKey, post, send } from '../support/http-client.js';
+import { defaultKey, post, send } from '../../harness/http-client.js';
 import { asReply, rawExchange } from '../support/raw-http.js';
 import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
 import { MAX_JSON_DEPTH } from '../../src/common/json-body-check.js';

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { prefixFrom } from '../../src/access/api-key.js';
 import { freePort } from '../../src/common/free-port.js';
-import { bearer, post, send } from '../support/http-client.js';
-import { runCli, serviceProcesses, type CliRun } from '../support/service-process.js';
+import { bearer, post, send } from '../../harness/http-client.js';
+import { runCli, serviceProcesses, type CliRun } from '../../harness/service-process.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
 
 const KEYS_SCRIPT = fileURLToPath(new URL('../../src/access/keys.cli.js', import.meta.url));

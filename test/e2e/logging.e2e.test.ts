@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { post, send } from '../support/http-client.js';
-import { logLines, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { post, send } from '../../harness/http-client.js';
+import { logLines, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../../src/common/free-port.js';
 import { migrationsList } from '../../migrations/index.js';
-import { runCli, type CliRun } from '../support/service-process.js';
+import { runCli, type CliRun } from '../../harness/service-process.js';
 import { createDatabase, sqlClient } from '../support/test-env.js';
 
 const MIGRATE_SCRIPT = fileURLToPath(new URL('../../src/database/migrate.cli.js', import.meta.url));

@@ -1,16 +1,20 @@
 /**
  * The published OpenAPI document as a client generator and a spec-driven validator read it
- * (issue 9, items 1–5 and 12–13): Ajv against valid and invalid amounts and against real answers,
- * integer types, error codes, item types from the pricing table, no pre-filled GET filters,
- * operationIds, headers, GET /api/pricing, GET /, security headers and CORS.
+ * (issue 9, items 1–5 and 12–13; issue 16): docs/openapi.json is what /docs-json serves, Ajv against
+ * valid and invalid amounts and against real answers, integer types, error codes, item types from the
+ * pricing table, no pre-filled GET filters, operationIds, headers, 503 on every keyed operation, the
+ * batch result union, version and licence, GET /api/pricing, GET /, security headers and CORS.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { ValidateFunction } from 'ajv';
+import { freePort } from '../../src/common/free-port.js';
 import { assertError } from '../support/api-assertions.js';
-import { post, send } from '../support/http-client.js';
-import { openApiDocumentWithoutDatabase } from '../support/dump-openapi.js';
+import { post, send } from '../../harness/http-client.js';
+import { COMMITTED_DOCUMENT, openApiDocumentWithoutDatabase, openApiJson } from '../support/dump-openapi.js';
 import { schemaValidator } from '../support/openapi-validator.js';
+import { withPort } from '../support/tcp-proxy.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 import { ERROR_CODES } from '../../src/common/error-response.view.js';
 import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
@@ -35,10 +39,17 @@ const OPERATION_IDS = {
   'GET /metrics': 'getMetrics',
 };
 
+const ROOT = new URL('../../../', import.meta.url);
+const REGENERATE = 'run `npm run openapi:write` and commit docs/openapi.json';
+
 const operations = (doc: any): [string, any][] =>
   Object.entries<any>(doc.paths).flatMap(([path, item]) =>
     Object.entries<any>(item).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as [string, any]),
   );
+
+/** A response as written, or the shared one its `$ref` names. */
+const resolveResponse = (doc: any, response: any): any =>
+  response?.$ref ? doc.components.responses[response.$ref.split('/').pop()] : response;
 
 describe('the published OpenAPI document (/docs-json) and what clients see', () => {
   let app: TestApp;
@@ -54,8 +65,28 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
   });
   after(() => app?.close());
 
-  it('is the document npm run lint:openapi lints (built without a database)', async () => {
-    assert.deepEqual(JSON.parse(JSON.stringify(await openApiDocumentWithoutDatabase())), doc);
+  it('is the document npm run lint:openapi lints and openapi:write writes (built without a database), byte for byte', async () => {
+    assert.equal(openApiJson(await openApiDocumentWithoutDatabase()), openApiJson(doc));
+  });
+
+  it('docs/openapi.json, committed, is exactly what /docs-json serves', () => {
+    assert.ok(existsSync(COMMITTED_DOCUMENT), `docs/openapi.json is missing: ${REGENERATE}`);
+    const committed = readFileSync(COMMITTED_DOCUMENT, 'utf8');
+    // Content first (the diff names what changed), then the bytes (key order, indentation, final newline).
+    assert.deepStrictEqual(
+      JSON.parse(committed),
+      doc,
+      `docs/openapi.json differs from what /docs-json serves (+ committed, - served): ${REGENERATE}`,
+    );
+    assert.equal(committed, openApiJson(doc), `docs/openapi.json has the content of /docs-json but not its layout: ${REGENERATE}`);
+  });
+
+  it('info: the version is package.json’s; the licence is stated (proprietary: package.json UNLICENSED, LICENSE)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8'));
+    assert.equal(doc.info.version, pkg.version);
+    assert.equal(pkg.license, 'UNLICENSED');
+    assert.match(doc.info.license.name, /all rights reserved/i);
+    assert.match(readFileSync(new URL('LICENSE', ROOT), 'utf8'), /All rights reserved/);
   });
 
   describe('1. item_cost: "at most two decimals" without a float-unsafe multipleOf', () => {
@@ -194,12 +225,76 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
       assert.deepEqual(doc.servers, [{ url: '/', description: 'The instance serving this document' }]);
     });
 
-    it('503 documents Retry-After where the service sends it; /health/live documents no 503', () => {
-      for (const name of ['POST /api/warranties', 'GET /api/warranties', 'GET /api/warranties/{id}']) {
-        const [method, path] = name.split(' ');
-        assert.ok(doc.paths[path][method.toLowerCase()].responses['503'].headers['Retry-After'], name);
+    it('every /api operation documents 503 SERVICE_UNAVAILABLE with Retry-After (its key check reads the database); /health/live none', () => {
+      const keyed = operations(doc).filter(([name]) => name.split(' ')[1].startsWith('/api/'));
+      assert.ok(keyed.length >= 5, keyed.map(([name]) => name).join(', '));
+      for (const [name, operation] of keyed) {
+        const unavailable = resolveResponse(doc, operation.responses['503']);
+        assert.ok(unavailable, `${name} documents 503`);
+        assert.ok(unavailable.headers['Retry-After'], `${name}: Retry-After`);
+        const examples = Object.values<any>(unavailable.content['application/json'].examples);
+        assert.deepEqual(
+          examples.map((example) => example.value.code),
+          ['SERVICE_UNAVAILABLE'],
+          name,
+        );
       }
       assert.equal(doc.paths['/health/live'].get.responses['503'], undefined);
+    });
+
+    it('batch results are a union told apart by status: warranties for 201/200, error for 400/422', async () => {
+      const items = doc.components.schemas.BatchView.properties.results.items;
+      assert.deepEqual(items.oneOf, [
+        { $ref: '#/components/schemas/BatchSavedResultView' },
+        { $ref: '#/components/schemas/BatchRefusedResultView' },
+      ]);
+      assert.equal(items.discriminator.propertyName, 'status');
+      assert.deepEqual(items.discriminator.mapping, {
+        '200': '#/components/schemas/BatchSavedResultView',
+        '201': '#/components/schemas/BatchSavedResultView',
+        '400': '#/components/schemas/BatchRefusedResultView',
+        '422': '#/components/schemas/BatchRefusedResultView',
+      });
+      const saved = doc.components.schemas.BatchSavedResultView;
+      const refused = doc.components.schemas.BatchRefusedResultView;
+      assert.deepEqual(
+        [saved.required, saved.properties.status.enum],
+        [
+          ['index', 'status', 'warranties'],
+          [201, 200],
+        ],
+      );
+      assert.deepEqual(
+        [refused.required, refused.properties.status.enum],
+        [
+          ['index', 'status', 'error'],
+          [400, 422],
+        ],
+      );
+
+      const reply = await send(app.url, '/api/warranties/batch', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          store_uuid: SEED_PAYLOAD.store_uuid,
+          items: [
+            { item_type: 'furniture', item_sku: 'batch-union-1', item_cost: 150, item_title: 'Sofa' },
+            { item_type: 'furniture', item_sku: 'batch-union-2', item_cost: 'x', item_title: 'Sofa' },
+            { item_type: 'spaceships', item_sku: 'batch-union-3', item_cost: 150, item_title: 'Rocket' },
+          ],
+        }),
+      });
+      assert.equal(reply.status, 200, reply.text);
+      const [created, invalid] = reply.body.results;
+      assert.deepEqual(
+        reply.body.results.map((result: any) => result.status),
+        [201, 400, 422],
+      );
+      const validate = validator(doc.paths['/api/warranties/batch'].post.responses['200'].content['application/json'].schema.$ref);
+      assert.ok(validate(reply.body), JSON.stringify(validate.errors));
+      // Each variant refuses the other's body: a saved status with an error, a refused one with plans.
+      assert.equal(validate({ results: [{ ...invalid, status: 201 }] }), false, 'status 201 with an error');
+      assert.equal(validate({ results: [{ ...created, status: 400 }] }), false, 'status 400 with warranties');
     });
 
     it('operations that take input document 400; GET error examples name no POST body field (unless also their parameter)', () => {
@@ -284,6 +379,37 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
       });
       assert.equal(preflight.headers.get('access-control-allow-origin'), null);
     });
+  });
+});
+
+describe('database unreachable: every /api operation answers the 503 it documents', () => {
+  let app: TestApp;
+
+  before(async () => {
+    // A closed port: the app starts; its own key was never verified, so each request's key check needs the database.
+    app = await startApp(serviceEnv(withPort(await createDatabase(), await freePort()), undefined, { DB_ACQUIRE_TIMEOUT_MS: '300' }));
+  });
+  after(() => app?.close());
+
+  it('each keyed operation of /docs-json, called with its documented example, gets 503 SERVICE_UNAVAILABLE as documented', async () => {
+    const doc = (await send(app.url, '/docs-json')).body;
+    const validator = schemaValidator(doc);
+    const keyed = operations(doc).filter(([name]) => name.split(' ')[1].startsWith('/api/'));
+    for (const [name, operation] of keyed) {
+      const [method, template] = name.split(' ');
+      const body = Object.values<any>(operation.requestBody?.content['application/json'].examples ?? {})[0]?.value;
+      const reply = await send(app.url, template.replace(/\{[^}]+\}/g, '1'), {
+        method,
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        timeoutMs: 10_000,
+      });
+      assertError(reply, 503, 'SERVICE_UNAVAILABLE');
+      assert.equal(reply.headers.get('retry-after'), '1', name);
+      const documented = resolveResponse(doc, operation.responses['503']);
+      assert.ok(documented, `${name}: 503 is documented`);
+      const validate = validator(documented.content['application/json'].schema.$ref);
+      assert.ok(validate(reply.body), `${name}: ${JSON.stringify(validate.errors)}`);
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { assertError, assertNoLeak, WARRANTY_KEYS } from '../support/api-assertions.js';
-import { post, send, type Reply } from '../support/http-client.js';
+import { post, send, type Reply } from '../../harness/http-client.js';
 import { freePort } from '../../src/common/free-port.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 import {
@@ -21,7 +21,7 @@ import {
   startApp,
   type TestApp,
 } from '../support/test-env.js';
-import { sample } from '../support/metrics-sample.js';
+import { sample } from '../../harness/metrics-sample.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

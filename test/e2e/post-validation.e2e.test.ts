@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { assertError, assertNothingWritten, assertWarrantyShape, snapshot } from '../support/api-assertions.js';
-import { post, send, type Reply } from '../support/http-client.js';
+import { post, send, type Reply } from '../../harness/http-client.js';
 import { createDatabase, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 
 const VALID = Object.freeze({

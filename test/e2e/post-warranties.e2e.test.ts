@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
-import { post } from '../support/http-client.js';
+import { post } from '../../harness/http-client.js';
 
 describe('POST /api/warranties (real HTTP, real PostgreSQL)', () => {
   const fixture = appWithDatabase();

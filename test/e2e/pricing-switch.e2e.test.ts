@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type pg from 'pg';
-import { send } from '../support/http-client.js';
+import { send } from '../../harness/http-client.js';
 import { createDatabase, eventually, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 import { publish, quote, versionBody, withdraw } from '../support/pricing-support.js';
 

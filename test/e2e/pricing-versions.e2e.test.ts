@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { itemTypesView } from '../../src/pricing/pricing-table.view.js';
 import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import { assertError, assertNothingWritten } from '../support/api-assertions.js';
-import { bearer, post, send, type Reply } from '../support/http-client.js';
+import { bearer, post, send, type Reply } from '../../harness/http-client.js';
 import { schemaValidator } from '../support/openapi-validator.js';
 import { publish, quote, versionBody, withdraw } from '../support/pricing-support.js';
 import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';

@@ -25,9 +25,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { freePort } from '../../src/common/free-port.js';
-import { pidAlive, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { pidAlive, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { createDatabase, eventually, lockWaiters, SEED_PAYLOAD, sleep } from '../support/test-env.js';
-import { post } from '../support/http-client.js';
+import { post } from '../../harness/http-client.js';
 
 /** The project root (this file runs from dist/test/e2e). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { post, send, type Reply } from '../support/http-client.js';
-import { sample } from '../support/metrics-sample.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { post, send, type Reply } from '../../harness/http-client.js';
+import { sample } from '../../harness/metrics-sample.js';
+import { startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 import {
   appWithDatabase,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { STATUS_CODES } from 'node:http';
 import type pg from 'pg';
-import type { Reply } from './http-client.js';
+import type { Reply } from '../../harness/http-client.js';
 
 /** No stack trace, SQL or internal path in anything a client receives. */
 export function assertNoLeak(text: string): void {

@@ -1,6 +1,6 @@
 /** Helpers shared by the archive end-to-end tests. */
 import { prefixFrom } from '../../src/access/api-key.js';
-import { defaultKey, post } from './http-client.js';
+import { defaultKey, post } from '../../harness/http-client.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';

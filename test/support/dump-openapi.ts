@@ -1,7 +1,8 @@
 /**
- * `npm run lint:openapi` (and tests): the OpenAPI document exactly as /docs-json serves it, built
- * from the application module without a database — MikroORM is replaced by an inert stand-in, which
- * is enough because building the document only reads controller metadata.
+ * `npm run openapi:write` (docs/openapi.json), `npm run lint:openapi` and tests: the OpenAPI document
+ * exactly as /docs-json serves it with the default configuration, built from the application module
+ * without a database — MikroORM is replaced by an inert stand-in, which is enough because building
+ * the document only reads controller metadata.
  *
  *   node dist/test/support/dump-openapi.js [out.json]     (stdout without an argument)
  */
@@ -18,7 +19,12 @@ import { appConfig, loadConfig } from '../../src/config/app-config.js';
 import { buildOpenApiDocument } from '../../src/openapi/openapi-document.js';
 
 export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
-  const config = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1:1/none', LOG_LEVEL: 'fatal', WEB_CONCURRENCY: '1' });
+  // sslmode=disable: nothing connects, so nothing may try TLS first (sslmode=prefer would, at start-up).
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://unused@127.0.0.1:1/none?sslmode=disable',
+    LOG_LEVEL: 'fatal',
+    WEB_CONCURRENCY: '1',
+  });
   // Just enough of an ORM for the modules to be wired: nothing here ever queries.
   const em = { getRepository: () => ({}), getConnection: () => ({ getNativeClient: async () => ({}) }) };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
@@ -35,8 +41,16 @@ export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
   }
 }
 
+/** The committed copy of the document, for readers of the repository (a test keeps it equal to /docs-json). */
+export const COMMITTED_DOCUMENT = fileURLToPath(new URL('../../../docs/openapi.json', import.meta.url));
+
+/** The document as docs/openapi.json holds it: key order as served, two-space indent, a final newline. */
+export function openApiJson(document: unknown): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const json = `${JSON.stringify(await openApiDocumentWithoutDatabase(), null, 2)}\n`;
+  const json = openApiJson(await openApiDocumentWithoutDatabase());
   if (process.argv[2]) writeFileSync(process.argv[2], json);
   else process.stdout.write(json);
 }

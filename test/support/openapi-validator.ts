@@ -8,7 +8,8 @@ import ajvFormats from 'ajv-formats';
 export function schemaValidator(doc: any): (ref: string) => ValidateFunction {
   const ajv = new Ajv({ strict: true, allErrors: true });
   ajvFormats.default(ajv); // CommonJS module: its function is also its `default`
-  ajv.addVocabulary(['example', 'x-decimal-places', 'x-extensible-enum']);
+  // `discriminator` is OpenAPI's hint for generators; `oneOf` alone decides validity (the variants' `status` enums are disjoint).
+  ajv.addVocabulary(['example', 'x-decimal-places', 'x-extensible-enum', 'discriminator']);
   for (const [name, schema] of Object.entries<any>(doc.components.schemas)) {
     ajv.addSchema(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', '')), name);
   }

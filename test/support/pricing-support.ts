@@ -1,5 +1,5 @@
 /** Requests of the pricing API, for the tests. */
-import { send } from './http-client.js';
+import { send } from '../../harness/http-client.js';
 
 /** A valid default version: furniture only, 12 months 7.00 + 10 %. */
 export function versionBody(version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

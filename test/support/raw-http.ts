@@ -3,7 +3,7 @@
  * broken headers, slow clients. The one raw client of the tests; it reads the first answer only.
  */
 import { connect, type Socket } from 'node:net';
-import type { Reply } from './http-client.js';
+import type { Reply } from '../../harness/http-client.js';
 
 export interface RawReply {
   /** Undefined when the server closed (or the deadline passed) without a complete answer. */

@@ -16,7 +16,7 @@ import { AppModule } from '../../src/app.module.js';
 import { appConfig, loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { applyMigrations } from '../../src/database/migrate.js';
-import { forgetKey, useKey } from './http-client.js';
+import { forgetKey, useKey } from '../../harness/http-client.js';
 
 /** Set by test/support/run-tests.ts (npm test). */
 function requiredEnv(name: 'TEST_DATABASE_URL' | 'TEST_S3_ENDPOINT'): string {

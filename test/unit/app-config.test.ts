@@ -226,3 +226,24 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('production (NODE_ENV=production): no development fallbacks', () => {
+  const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db.internal/warranty' };
+
+  it('the archive goes to S3_BUCKET, or to an ARCHIVE_DIR chosen on purpose — never to the folder under DATA_DIR', () => {
+    const problems = problemsOf(production);
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0], /^S3_BUCKET is required in production .*set ARCHIVE_DIR/);
+    assert.equal(loadConfig({ ...production, S3_BUCKET: 'warranty-archive' }).archive.s3Bucket, 'warranty-archive');
+    assert.equal(loadConfig({ ...production, ARCHIVE_DIR: '/mnt/archive' }).archive.localDir, '/mnt/archive');
+  });
+
+  it('a bad DATABASE_URL or S3_BUCKET is reported once, not again as missing', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'mysql://db/x', S3_BUCKET: 'Bad_Bucket' });
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.deepEqual(
+      problems.map((problem) => problem.split(' ')[0]),
+      ['DATABASE_URL', 'S3_BUCKET'],
+    );
+  });
+});

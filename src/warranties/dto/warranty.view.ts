@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { toErrorBody } from '../../common/error-body.js';
 import { ErrorResponseView } from '../../common/error-response.view.js';
 import { centsToAmount } from '../../common/money.js';
@@ -72,24 +72,60 @@ export function submissionResponse(result: SubmissionResult): { status: HttpStat
   };
 }
 
-/** One item's result in a batch: saved (201/200, its plans) or refused (400/422, the error it would get alone). */
-export class BatchResultView {
+const BATCH_SAVED_STATUSES = [HttpStatus.CREATED, HttpStatus.OK] as const;
+const BATCH_REFUSED_STATUSES = [HttpStatus.BAD_REQUEST, HttpStatus.UNPROCESSABLE_ENTITY] as const;
+
+/** A batch item that was saved: what a single POST of it would have answered (201 or 200) and its plans. */
+export class BatchSavedResultView {
   @ApiProperty({ type: 'integer', example: 0, description: 'Position of the item in the request.' }) index: number;
   @ApiProperty({
     type: 'integer',
-    enum: [201, 200, 400, 422],
+    enum: BATCH_SAVED_STATUSES,
     example: 201,
-    description: 'What a single POST of this item would have answered.',
+    description: '201 when any plan was created for the item, else 200 (as a single POST).',
   })
-  status: number;
-  @ApiPropertyOptional({ type: [WarrantyView], description: 'The item’s plans (201 or 200), ordered by duration.' })
-  warranties?: WarrantyView[];
-  @ApiPropertyOptional({ type: ErrorResponseView, description: 'Why the item was refused (400 or 422); nothing of it was written.' })
-  error?: ErrorResponseView;
+  status: (typeof BATCH_SAVED_STATUSES)[number];
+  @ApiProperty({ type: [WarrantyView], description: 'The item’s plans, ordered by duration.' })
+  warranties: WarrantyView[];
 }
 
+/** A batch item that was refused: the error a single POST of it would have got (400 or 422); nothing of it was written. */
+export class BatchRefusedResultView {
+  @ApiProperty({ type: 'integer', example: 1, description: 'Position of the item in the request.' }) index: number;
+  @ApiProperty({
+    type: 'integer',
+    enum: BATCH_REFUSED_STATUSES,
+    example: 422,
+    description: '400 for an invalid item, 422 for one no plan fits (as a single POST).',
+  })
+  status: (typeof BATCH_REFUSED_STATUSES)[number];
+  @ApiProperty({ type: ErrorResponseView, description: 'Why the item was refused; `details` names its own fields.' })
+  error: ErrorResponseView;
+}
+
+/** One item's result: a union told apart by `status` (warranties for 201/200, error for 400/422). */
+export type BatchResultView = BatchSavedResultView | BatchRefusedResultView;
+
+const SAVED = getSchemaPath(BatchSavedResultView);
+const REFUSED = getSchemaPath(BatchRefusedResultView);
+
+@ApiExtraModels(BatchSavedResultView, BatchRefusedResultView)
 export class BatchView {
-  @ApiProperty({ type: [BatchResultView], description: 'One result per item, in the order sent.' })
+  @ApiProperty({
+    type: 'array',
+    items: {
+      oneOf: [{ $ref: SAVED }, { $ref: REFUSED }],
+      // Generated clients turn this into a tagged union: `status` says whether `warranties` or `error` is there.
+      discriminator: {
+        propertyName: 'status',
+        mapping: Object.fromEntries([
+          ...BATCH_SAVED_STATUSES.map((status) => [String(status), SAVED]),
+          ...BATCH_REFUSED_STATUSES.map((status) => [String(status), REFUSED]),
+        ]),
+      },
+    },
+    description: 'One result per item, in the order sent.',
+  })
   results: BatchResultView[];
 }
 
@@ -104,7 +140,7 @@ export function batchResponse(outcomes: readonly BatchOutcome[]): { status: Http
           return { index, status, warranties: body.warranties };
         }
         const error = toErrorBody(outcome.refused);
-        return { index, status: error.statusCode, error: error as ErrorResponseView };
+        return { index, status: error.statusCode as BatchRefusedResultView['status'], error: error as ErrorResponseView };
       }),
     },
   };

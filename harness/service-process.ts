@@ -4,13 +4,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
-import { DEV_ADMIN_KEY_FILE } from '../../src/access/dev-admin-key.js';
-import { withApiKeys } from '../../src/access/keys-context.js';
-import { freePort } from '../../src/common/free-port.js';
+import { DEV_ADMIN_KEY_FILE } from '../src/access/dev-admin-key.js';
+import { withApiKeys } from '../src/access/keys-context.js';
+import { freePort } from '../src/common/free-port.js';
 import { useKey } from './http-client.js';
 
-/** The compiled service entry point, wherever this file was compiled to (dist/test/support → dist/src). */
-export const MAIN_SCRIPT = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+/** The compiled service entry point, wherever this file was compiled to (dist/harness → dist/src). */
+export const MAIN_SCRIPT = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 /** Output kept per process: plenty for a test's or a benchmark's logs, bounded for a long run. */
 const MAX_OUTPUT_CHARS = 1_000_000;
@@ -47,6 +47,16 @@ export interface ServiceProcessOptions {
   cwd?: string;
   /** In its own process group (as a terminal runs a job), so the test can signal the whole group. */
   detached?: boolean;
+  /** Run as this user (the tests run as root; the production image does not). */
+  user?: ProcessUser;
+  /** The admin key to use (one issued by the command under test); default: one issued for the test. */
+  adminKey?: string;
+}
+
+/** A user id and group id for a child process (spawn's uid and gid). */
+export interface ProcessUser {
+  uid: number;
+  gid: number;
 }
 
 const BASICS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -130,6 +140,7 @@ export async function startServiceProcess(env: Record<string, string>, options: 
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
     detached: options.detached,
+    ...options.user,
   });
   let output = '';
   let errors = '';
@@ -167,7 +178,7 @@ export async function startServiceProcess(env: Record<string, string>, options: 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
-  const adminKey = await adminKeyFor(env);
+  const adminKey = options.adminKey ?? (await adminKeyFor(env));
   useKey(url, adminKey);
 
   return {
@@ -211,15 +222,26 @@ export interface CliRun {
 
 /** Runs one of the service's compiled command-line scripts with exactly `env` (plus PATH and HOME), at most 60 s. */
 export function runCli(script: string, args: string[], env: Record<string, string>): Promise<CliRun> {
-  const child = spawn(process.execPath, [script, ...args], {
+  return runCommand([process.execPath, script, ...args], env);
+}
+
+/** Runs `command` with exactly `env` (plus PATH and HOME, unless `env` has its own), at most `timeoutMs` (60 s). */
+export function runCommand(
+  [command, ...args]: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; user?: ProcessUser; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    ...options.user,
   });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer);

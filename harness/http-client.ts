@@ -1,4 +1,4 @@
-/** The tests' one HTTP client: raw requests with a client-side deadline, and POST /api/warranties. */
+/** The one HTTP client of the tests and the bench: raw requests with a client-side deadline, and POST /api/warranties. */
 
 export interface Reply {
   status: number;
