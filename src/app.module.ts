@@ -42,8 +42,15 @@ export class AppModule implements NestModule {
     consumer
       .apply(AccessGate)
       .forRoutes({ path: 'api/{*path}', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.ALL });
-    const batch = { path: 'api/warranties/batch', method: RequestMethod.POST };
-    consumer.apply(LargeJsonBodyMiddleware).forRoutes(batch);
-    consumer.apply(JsonBodyMiddleware).exclude(batch).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    // Up to 1 MiB: a catalogue batch, and a pricing version (its store list may be long).
+    const large = [
+      { path: 'api/warranties/batch', method: RequestMethod.POST },
+      { path: 'api/pricing/versions', method: RequestMethod.POST },
+    ];
+    consumer.apply(LargeJsonBodyMiddleware).forRoutes(...large);
+    consumer
+      .apply(JsonBodyMiddleware)
+      .exclude(...large)
+      .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

@@ -35,7 +35,8 @@ export class AccessGate implements NestMiddleware {
 
   async use(request: RequestWithCaller, response: Response, next: NextFunction): Promise<void> {
     // The full path: where the gate is mounted on a path, Express makes `request.path` relative to it.
-    const path = request.originalUrl.split('?')[0];
+    // Lower-cased because Express routes case-insensitively: /API/pricing reaches the same handler as /api/pricing.
+    const path = request.originalUrl.split('?')[0].toLowerCase();
     const requirement = this.requirementOf(path);
     if (requirement === 'none') return next();
     const docs = DOCS_PATHS.some((docsPath) => path === docsPath || path.startsWith(`${docsPath}/`));

@@ -17,6 +17,8 @@ const STATUS_BY_REASON: Record<DomainErrorReason, HttpStatus> = {
   'not-found': HttpStatus.NOT_FOUND,
   'not-eligible': HttpStatus.UNPROCESSABLE_ENTITY,
   forbidden: HttpStatus.FORBIDDEN,
+  conflict: HttpStatus.CONFLICT,
+  invalid: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 /** The SPEC's error JSON; `details` is always there (empty when no field is to blame). */

@@ -74,6 +74,13 @@ export interface AppConfig {
     /** How long a verified (or refused) key stays in the process's cache: the longest a revocation takes to bite. */
     keyCacheTtlMs: number;
   };
+  pricing: {
+    /**
+     * How often each process reloads the pricing versions from the database whatever it was told: the
+     * safety net under LISTEN/NOTIFY (a notification lost with its connection is caught up at the latest then).
+     */
+    reloadIntervalMs: number;
+  };
 }
 
 export type EndpointAccess = 'open' | 'admin';
@@ -262,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       docs: read.oneOf('DOCS_ACCESS', ENDPOINT_ACCESS, 'open'),
       keyCacheTtlMs: read.int('API_KEY_CACHE_TTL_MS', 30000, 0, 300000),
     },
+    pricing: { reloadIntervalMs: read.int('PRICING_RELOAD_INTERVAL_MS', 30000, 100, 3600000) },
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');

@@ -6,6 +6,7 @@ import { ConnectionProbe } from './connection-probe.js';
 import { DatabaseOutage } from './database-outage.js';
 import { databaseConnection } from './database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
+import { DatabaseNotifications } from './notifications.js';
 import { Sql } from './sql.js';
 
 /**
@@ -28,6 +29,7 @@ import { Sql } from './sql.js';
   ],
   providers: [
     DatabaseOutage,
+    DatabaseNotifications,
     {
       provide: ConnectionProbe,
       inject: [MikroORM],
@@ -39,6 +41,6 @@ import { Sql } from './sql.js';
       useFactory: (orm: MikroORM, outage: DatabaseOutage) => new Sql(orm.em.getConnection().getNativeClient(), outage),
     },
   ],
-  exports: [Sql, DatabaseOutage, ConnectionProbe],
+  exports: [Sql, DatabaseOutage, ConnectionProbe, DatabaseNotifications],
 })
 export class DatabaseModule {}

@@ -209,10 +209,10 @@ export class WarrantiesService {
   /** The item's plans from the pricing table; an item that gets none is refused (nothing is written). */
   private price(item: SubmittedItem): PricedItem {
     const costCents = centsFromAmount(item.item_cost);
-    const quote = this.pricing.quote(item.item_type, costCents);
+    const quote = this.pricing.quote(item.store_uuid, item.item_type, costCents);
     if (quote.plans.length === 0) {
       throw new ItemNotEligibleError(
-        this.pricing.refusal(item.item_type, costCents) ?? { message: 'No protection plan is offered', details: [] },
+        this.pricing.refusal(item.store_uuid, item.item_type, costCents) ?? { message: 'No protection plan is offered', details: [] },
       );
     }
     return { item, quote, facts: { sku: item.item_sku, type: item.item_type, title: item.item_title, costCents } };

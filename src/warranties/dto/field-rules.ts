@@ -1,9 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsOptional, IsString, Length, Matches, ValidateBy } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
 import { ITEM_TYPE_VALUES, ITEM_TYPES } from '../../openapi/schema-extensions.js';
-import { ACTIVE_PRICING } from '../../pricing/pricing-rules.js';
+import { SHIPPED_PRICING } from '../../pricing/pricing-rules.js';
 
 // One home for the field rules that POST bodies and GET filters share (SPEC: "same rules as the POST fields").
 
@@ -17,13 +27,17 @@ const trimAndLowerCase = Transform(({ value }) => (typeof value === 'string' ? v
 const PRINTABLE = /^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]+$/;
 
 /** Lone UTF-16 surrogates (possible in JSON via \uD800) cannot be stored as UTF-8 text. */
-const WellFormed = ValidateBy({
-  name: 'isWellFormedText',
-  validator: {
-    validate: (value: unknown) => typeof value === 'string' && (value as string & { isWellFormed(): boolean }).isWellFormed(),
-    defaultMessage: () => 'must not contain unpaired surrogate characters',
-  },
-});
+const wellFormed = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'isWellFormedText',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && (value as string & { isWellFormed(): boolean }).isWellFormed(),
+        defaultMessage: () => 'must not contain unpaired surrogate characters',
+      },
+    },
+    options,
+  );
 
 interface FieldRule {
   description: string;
@@ -49,8 +63,9 @@ const RULES = {
   },
   item_type: {
     description:
-      `Kind of product, one of the pricing table's types (GET /api/pricing; pricing ${ACTIVE_PRICING.version}: ` +
-      `${ITEM_TYPES.join(', ')}). Trimmed and lower-cased. Any other type is well-formed but gets 422 ITEM_NOT_ELIGIBLE.`,
+      `Kind of product, one of the types of the pricing table in force for the store (GET /api/pricing; the shipped version ` +
+      `${SHIPPED_PRICING.version}: ${ITEM_TYPES.join(', ')}). Trimmed and lower-cased. A type a later version adds is accepted; ` +
+      `a type the store's table does not price is well-formed but gets 422 ITEM_NOT_ELIGIBLE.`,
     example: 'furniture',
     extensions: ITEM_TYPE_VALUES,
     minLength: 1,
@@ -77,6 +92,15 @@ const RULES = {
     patternMessage: 'must not contain control characters',
     normalise: trim,
   },
+  version: {
+    description: 'Name of a pricing version, unique: recorded as `pricing_version` on every plan it prices. Trimmed.',
+    example: '2027-01-01',
+    minLength: 1,
+    maxLength: 32,
+    pattern: /^[A-Za-z0-9._-]+$/,
+    patternMessage: 'may only contain A-Z, a-z, 0-9, ., _ and -',
+    normalise: trim,
+  },
 } satisfies Record<string, FieldRule>;
 
 export type TextField = keyof typeof RULES;
@@ -88,7 +112,7 @@ function validators(field: TextField): PropertyDecorator[] {
     IsString({ message: 'must be a string' }),
     Length(rule.minLength, rule.maxLength, { message: `must be ${rule.minLength} to ${rule.maxLength} characters long` }),
     Matches(rule.pattern, { message: rule.patternMessage }),
-    WellFormed,
+    wellFormed(),
   ];
 }
 
@@ -118,5 +142,31 @@ export function OptionalText(field: TextField, description?: string): PropertyDe
     ApiPropertyOptional({ ...base, description: `${description ?? base.description} Example: \`${RULES[field].example}\`.` }),
     IsOptional(),
     ...validators(field),
+  );
+}
+
+/**
+ * An optional list of one text field (e.g. `store_uuids`), at most `maxItems` entries, each
+ * trimmed and checked with the field's rules; a message names the rule an entry broke.
+ */
+export function OptionalTextList(field: TextField, description: string, maxItems: number): PropertyDecorator {
+  const rule: FieldRule = RULES[field];
+  const each = { each: true };
+  const { minLength, maxLength, pattern } = rule;
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'array',
+      items: { type: 'string', minLength, maxLength, pattern: pattern.source, example: rule.example },
+      maxItems,
+      description,
+    }),
+    IsOptional(),
+    Transform(({ value }) => (Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? entry.trim() : entry)) : value)),
+    IsArray({ message: `must be an array of at most ${maxItems} entries` }),
+    ArrayMaxSize(maxItems, { message: `must be an array of at most ${maxItems} entries` }),
+    IsString({ ...each, message: 'each entry must be a string' }),
+    Length(minLength, maxLength, { ...each, message: `each entry must be ${minLength} to ${maxLength} characters long` }),
+    Matches(pattern, { ...each, message: `each entry ${rule.patternMessage}` }),
+    wellFormed({ ...each, message: 'each entry must not contain unpaired surrogate characters' }),
   );
 }
