@@ -69,7 +69,7 @@ export interface AppConfig {
   access: {
     /** `/metrics`: open to anyone who reaches it, or admin keys only. */
     metrics: EndpointAccess;
-    /** `/docs` and `/docs-json`: open, or admin keys only. */
+    /** `/docs`, `/docs-json` and `/docs-yaml`: open, or admin keys only. */
     docs: EndpointAccess;
     /** How long a verified (or refused) key stays in the process's cache: the longest a revocation takes to bite. */
     keyCacheTtlMs: number;
