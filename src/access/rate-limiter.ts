@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { KeyKind } from './api-key.js';
 import type { Budget } from './budget.js';
 import { RateLimitBucketRepository, type LeaseAsk, type LeaseGrant } from './rate-limit-bucket.repository.js';
@@ -20,12 +20,12 @@ export interface RateDecision extends RateLimitState {
 }
 
 /** Keys with local state per process; beyond it the oldest idle ones go first (their buckets live in the database). */
-const MAX_KEYS = 20_000;
+export const MAX_KEYS = 20_000;
 /** A key unused this long (its slices expired long ago) is forgotten by the process. */
-const IDLE_MS = 10_000;
+export const IDLE_MS = 10_000;
 const SWEEP_EVERY_MS = 5_000;
 /** While the buckets cannot be reached, a lease is tried again at most this often (requests meanwhile are served locally). */
-const OUTAGE_RETRY_MS = 1_000;
+export const OUTAGE_RETRY_MS = 1_000;
 
 type Outcome = 'served' | 'refused' | 'local';
 
@@ -34,7 +34,7 @@ interface Slice {
   expiresAt: number;
 }
 
-/** What one process knows of one key. All times are performance.now() milliseconds. */
+/** What one process knows of one key. All times are this.now() milliseconds. */
 interface KeyState {
   keyPrefix: string;
   budget: Budget;
@@ -100,13 +100,22 @@ export class RateLimiter implements OnApplicationShutdown {
       labelNames: ['outcome'],
       registers: [registry],
     });
-    this.sweeper = setInterval(() => this.sweep(performance.now()), SWEEP_EVERY_MS);
+    const keys = this.keys;
+    new Gauge({
+      name: 'rate_limit_keys',
+      help: `Keys this process holds rate limit state for (at most ${MAX_KEYS}; idle keys are forgotten)`,
+      registers: [registry],
+      collect() {
+        this.set(keys.size);
+      },
+    });
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
     this.sweeper.unref();
   }
 
   /** Spends one token of the key's budget, or refuses. Waits for the database only when this process holds no token and does not know the bucket to be empty. */
   async take(keyPrefix: string, kind: KeyKind, budget: Budget): Promise<RateDecision> {
-    let now = performance.now();
+    let now = this.now();
     const state = this.stateOf(keyPrefix, budget, now);
     state.arrivals++;
     state.lastUsedAt = now;
@@ -119,7 +128,7 @@ export class RateLimiter implements OnApplicationShutdown {
         state.waiters.push(resolve);
         this.enqueue(state);
       });
-      now = performance.now();
+      now = this.now();
     }
     if (outcome === 'served') this.prefetch(state, now);
     const decision =
@@ -132,6 +141,18 @@ export class RateLimiter implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     clearInterval(this.sweeper);
+  }
+
+  /** Milliseconds on a monotonic clock (a test's own clock in the unit tests). */
+  protected now(): number {
+    return performance.now();
+  }
+
+  /** Forgets keys idle for IDLE_MS: their slices have expired, and their buckets live on in the database. */
+  sweep(now = this.now()): void {
+    for (const [key, state] of this.keys) {
+      if (now - state.lastUsedAt > IDLE_MS && !state.leasing && state.waiters.length === 0) this.keys.delete(key);
+    }
   }
 
   private stateOf(keyPrefix: string, budget: Budget, now: number): KeyState {
@@ -202,7 +223,7 @@ export class RateLimiter implements OnApplicationShutdown {
   }
 
   private async leaseRound(batch: KeyState[]): Promise<void> {
-    const sentAt = performance.now();
+    const sentAt = this.now();
     const asks: LeaseAsk[] = batch.map((state) => {
       state.demand = updatedDemand(state.demand, state.arrivals, sentAt - state.arrivalsSince);
       state.arrivals = 0;
@@ -222,7 +243,7 @@ export class RateLimiter implements OnApplicationShutdown {
     }
     if (this.outage > 0) this.logger.log({ message: 'rate limit buckets reachable again; budgets hold across instances again' });
     this.outage = 0;
-    const now = performance.now();
+    const now = this.now();
     asks.forEach((ask, i) => {
       const state = batch[i];
       const grant = grants.get(ask.keyPrefix) ?? { granted: 0, levelAfter: 0 };
@@ -280,13 +301,6 @@ export class RateLimiter implements OnApplicationShutdown {
 
   private headersFor(state: KeyState, now: number): RateLimitState {
     return rateLimitState(this.estimate(state, now), state.budget);
-  }
-
-  /** Forgets keys idle for IDLE_MS: their slices have expired, and their buckets live on in the database. */
-  private sweep(now: number): void {
-    for (const [key, state] of this.keys) {
-      if (now - state.lastUsedAt > IDLE_MS && !state.leasing && state.waiters.length === 0) this.keys.delete(key);
-    }
   }
 
   private evictOne(): void {
