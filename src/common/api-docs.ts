@@ -59,6 +59,21 @@ const badRequest = (summary: string, message: string, details: { field: string; 
   value: { statusCode: 400, error: 'Bad Request', code: 'VALIDATION_FAILED', message, details },
 });
 
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0, example: 1 } },
+};
+
+const DATABASE_UNAVAILABLE: Example = {
+  summary: 'Database unavailable',
+  value: {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'The database is unavailable; retry shortly',
+    details: [],
+  },
+};
+
 /**
  * The error answers an operation can give, each with its description and examples. The 400
  * variants keep examples to what the operation takes: body fields for the POST, query parameters
@@ -258,17 +273,26 @@ const ERROR_DOCS = {
     description:
       'The database is unreachable or saturated (also while checking an API key this instance has not verified lately); ' +
       'nothing was written. Retry after `Retry-After` seconds.',
-    headers: {
-      'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0, example: 1 } },
-    },
+    headers: RETRY_AFTER,
+    examples: { database: DATABASE_UNAVAILABLE },
+  },
+  '503-write': {
+    status: 503,
+    description:
+      'Code SERVICE_UNAVAILABLE: the database is unreachable or saturated (also while checking an API key this instance has not ' +
+      'verified lately); nothing was written. Code OUTCOME_UNKNOWN (rare): the database did not confirm the commit and could not ' +
+      'be asked in time, so the write may have been saved. Either way, re-send after `Retry-After` seconds: re-sends are idempotent.',
+    headers: RETRY_AFTER,
     examples: {
-      database: {
-        summary: 'Database unavailable',
+      database: DATABASE_UNAVAILABLE,
+      outcomeUnknown: {
+        summary: 'Commit not confirmed',
         value: {
           statusCode: 503,
           error: 'Service Unavailable',
-          code: 'SERVICE_UNAVAILABLE',
-          message: 'The database is unavailable; retry shortly',
+          code: 'OUTCOME_UNKNOWN',
+          message:
+            'The database did not confirm the write and could not be asked in time: it may have been saved. Re-send it; re-sends are idempotent',
           details: [],
         },
       },

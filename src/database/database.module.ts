@@ -37,8 +37,10 @@ import { Sql } from './sql.js';
     },
     {
       provide: Sql,
-      inject: [MikroORM, DatabaseOutage],
-      useFactory: (orm: MikroORM, outage: DatabaseOutage) => new Sql(orm.em.getConnection().getNativeClient(), outage),
+      inject: [MikroORM, DatabaseOutage, appConfig.KEY],
+      // A lost COMMIT reply is looked into for as long as a statement may take.
+      useFactory: (orm: MikroORM, outage: DatabaseOutage, config: AppConfig) =>
+        new Sql(orm.em.getConnection().getNativeClient(), outage, { outcomeTimeoutMs: config.database.statementTimeoutMs }),
     },
   ],
   exports: [Sql, DatabaseOutage, ConnectionProbe, DatabaseNotifications],

@@ -228,7 +228,9 @@ export function OptionalTextList(field: TextField, description: string, maxItems
       description,
     }),
     IsOptional(),
-    Transform(({ value }) => (Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? rule.normalise(entry) : entry)) : value)),
+    Transform(({ value }) =>
+      Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? rule.normalise(entry) : entry)) : value,
+    ),
     IsArray({ message: `must be an array of at most ${maxItems} entries` }),
     ArrayMaxSize(maxItems, { message: `must be an array of at most ${maxItems} entries` }),
     ...checks(field, true),
