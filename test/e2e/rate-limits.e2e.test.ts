@@ -12,7 +12,7 @@ import { prefixFrom } from '../../src/access/api-key.js';
 import { ApiKeysService } from '../../src/access/api-keys.service.js';
 import { sample } from '../../harness/metrics-sample.js';
 import { post, send, type Reply } from '../../harness/http-client.js';
-import { assertError, assertNothingWritten } from '../support/api-assertions.js';
+import { assertError, snapshot } from '../support/api-assertions.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 
@@ -76,22 +76,35 @@ describe('rate limits (real HTTP, real PostgreSQL)', () => {
     assertRateLimited(answers.at(-1)!, 3);
 
     // Refused before the body is read (a malformed or oversized body is not even looked at), and nothing is written.
-    await assertNothingWritten(sql, async () => {
-      const refused = await Promise.all([
-        post(app.url, item('limited'), { authorization: `Bearer ${key}` }),
+    // The bucket refills 1 a second: on a loaded machine a token may come back before these arrive; then drain and send again.
+    let refusals = 1;
+    let refused: Reply[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const unchanged = await snapshot(sql);
+      for (let drained = false; !drained;) {
+        drained = (await send(app.url, '/api/warranties?limit=1', { key })).status === 429;
+        if (drained) refusals++;
+      }
+      refused = await Promise.all([
+        post(app.url, item(`limited-${attempt}`), { authorization: `Bearer ${key}` }),
         post(app.url, '{"store_uuid": ', { authorization: `Bearer ${key}` }),
         post(app.url, 'x'.repeat(100_000), { authorization: `Bearer ${key}` }),
         send(app.url, '/api/warranties/batch', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ store_uuid: STORE, items: [item('limited-1')] }),
+          body: JSON.stringify({ store_uuid: STORE, items: [item(`limited-batch-${attempt}`)] }),
           key,
         }),
       ]);
-      for (const reply of refused) assertRateLimited(reply, 3);
-    });
+      refusals += refused.filter((reply) => reply.status === 429).length;
+      if (refused.every((reply) => reply.status === 429)) {
+        assert.deepEqual(await snapshot(sql), unchanged, 'a refused request changed the database');
+        break;
+      }
+    }
+    for (const reply of refused) assertRateLimited(reply, 3);
     const counted = sample(await metrics(app), 'rate_limited_total', { kind: 'store' }) - before;
-    assert.equal(counted, 5, 'every 429 counted under the key kind');
+    assert.equal(counted, refusals, 'every 429 counted under the key kind');
   });
 
   it('answers decided after the key carry RateLimit-* (404, 400, 403); a 401 does not', async () => {
@@ -130,10 +143,12 @@ describe('rate limits (real HTTP, real PostgreSQL)', () => {
       assert.equal(budgetHeaders(reply), undefined);
     }
     const budgeted = await app.issueKey({ kind: 'admin', budget: { rate: 1, burst: 2 } });
-    const admin = await Promise.all(Array.from({ length: 6 }, () => send(app.url, '/api/warranties?limit=1', { key: budgeted })));
-    assert.ok(admin.filter((reply) => reply.status === 200).length <= 3, admin.map((r) => r.status).join(' '));
+    const started = Date.now();
+    const admin = await Promise.all(Array.from({ length: 8 }, () => send(app.url, '/api/warranties?limit=1', { key: budgeted })));
+    const accepted = admin.filter((reply) => reply.status === 200).length;
+    assert.ok(accepted >= 2 && accepted <= 2 + Math.ceil((Date.now() - started) / 1000), admin.map((r) => r.status).join(' '));
     for (const reply of admin.filter((r) => r.status === 429)) assertRateLimited(reply, 2);
-    assert.ok(sample(await metrics(app), 'rate_limited_total', { kind: 'admin' }) >= 3);
+    assert.equal(sample(await metrics(app), 'rate_limited_total', { kind: 'admin' }), 8 - accepted);
 
     const store = await app.issueKey({ kind: 'store', storeUuid: STORE });
     const first = await send(app.url, '/api/warranties?limit=1', { key: store });
@@ -209,14 +224,17 @@ describe('rate limits while the database is unreachable', () => {
     proxy.mode = 'down';
     proxy.cut();
     const during: Reply[] = [];
+    const started = Date.now();
     for (let i = 0; i < 12; i++) during.push(await send(app.url, '/api/pricing', { key }));
+    const seconds = Math.ceil((Date.now() - started) / 1000);
     const statuses = during.map((reply) => reply.status);
     assert.ok(
       statuses.every((status) => status === 200 || status === 429),
       statuses.join(' '),
     );
     assert.ok(statuses.filter((status) => status === 200).length >= 2, `served from its own share: ${statuses.join(' ')}`);
-    assert.ok(statuses.filter((status) => status === 200).length <= 6, `still limited: ${statuses.join(' ')}`);
+    // Its own bucket starts from what it knew (at most the burst, 4) and refills at 1 a second.
+    assert.ok(statuses.filter((status) => status === 200).length <= 4 + seconds, `still limited: ${statuses.join(' ')}`);
     for (const reply of during.filter((r) => r.status === 429)) assertRateLimited(reply, 4);
     assert.ok(sample(await metrics(app), 'rate_limit_lease_rounds_total', { outcome: 'failed' }) >= 1);
 
