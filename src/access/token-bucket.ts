@@ -3,7 +3,7 @@ import type { Budget } from './budget.js';
 /**
  * The arithmetic of rate limiting (SPEC, Rate limits), pure: a token bucket refilled at `rate` per second
  * up to `burst`, the slices an instance leases from the shared bucket, and the headers a client sees.
- * The lease statement (bucket-leases.ts) does the same refill in SQL, on the database's clock.
+ * The lease statement (rate-limit-bucket.repository.ts) does the same refill in SQL, on the database's clock.
  */
 
 /**
