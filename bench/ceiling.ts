@@ -19,7 +19,7 @@ import { ArchiveRecordRepository } from '../src/archive/archive-record.repositor
 import { ArchiveSweeper } from '../src/archive/archive-sweeper.js';
 import { ArchiveUploader } from '../src/archive/archive-uploader.js';
 import { loadConfig } from '../src/config/app-config.js';
-import { databaseConnection } from '../src/database/database-url.js';
+import { databaseConnection } from '../src/config/database-url.js';
 import { Sql } from '../src/database/sql.js';
 import { MetricsModule } from '../src/metrics/metrics.module.js';
 import { WarrantiesModule } from '../src/warranties/warranties.module.js';

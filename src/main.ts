@@ -7,13 +7,13 @@ import { ConfigModule } from '@nestjs/config';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, logLevelFrom, type AppConfig } from './config/app-config.js';
 import { listenProblem } from './common/free-port.js';
-import { trackForShutdown } from './common/http-shutdown.js';
-import { createLogger } from './common/logging.js';
+import { trackForShutdown } from './http/http-shutdown.js';
+import { createLogger } from './http/logging.js';
 import { Draining } from './health/draining.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
-import { settledDatabaseUrl } from './database/database-url.js';
+import { settledDatabaseUrl } from './config/database-url.js';
 import { ensureDevAdminKey } from './access/dev-admin-key.js';
 
 // Made before the configuration is read, so that configuration errors are logged too.

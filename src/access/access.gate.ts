@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ApiError } from '../common/api-error.js';
-import { toErrorBody } from '../common/error-body.js';
+import { ApiError } from '../http/api-error.js';
+import { toErrorBody } from '../http/error-body.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import type { Caller } from './api-key.js';
 import { KeyVerifier } from './key-verifier.js';

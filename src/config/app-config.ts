@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
-import { databaseUrlProblems } from '../database/database-url.js';
+import { databaseUrlProblems } from './database-url.js';
 
 /** pino's (and most log tooling's) level names. */
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

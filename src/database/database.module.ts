@@ -4,7 +4,7 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ConnectionProbe } from './connection-probe.js';
 import { DatabaseOutage } from './database-outage.js';
-import { databaseConnection } from './database-url.js';
+import { databaseConnection } from '../config/database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
 import { DatabaseNotifications } from './notifications.js';
 import { Sql } from './sql.js';

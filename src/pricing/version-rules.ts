@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../common/api-error.js';
+import type { FieldProblem } from '../common/field-problem.js';
 import { centsToAmount } from '../common/money.js';
 import { planPrice } from './price-item.js';
 import type { PlanRule, PricingTable } from './pricing-table.js';

@@ -3,9 +3,12 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiCreatedResponse, ApiParam, Api
 import type { Response } from 'express';
 import type { Caller } from '../access/api-key.js';
 import { CurrentCaller } from '../access/caller.decorator.js';
-import { ApiError } from '../common/api-error.js';
-import { ApiErrors } from '../common/api-docs.js';
-import type { RequestWithContext } from '../common/request-context.js';
+import { ApiError } from '../http/api-error.js';
+import { STORE_MISMATCH } from '../access/access-api-errors.js';
+import { ApiErrors, BAD_BODY, BAD_ID, BAD_QUERY, NOT_JSON, PAYLOAD_TOO_LARGE, UNAVAILABLE, UNAVAILABLE_WRITE } from '../http/api-docs.js';
+import { NOT_ELIGIBLE } from '../pricing/pricing-api-errors.js';
+import { WARRANTY_NOT_FOUND } from './warranty-api-errors.js';
+import type { RequestWithContext } from '../http/request-context.js';
 import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
 import { CreateWarrantyDto } from './dto/create-warranty.dto.js';
 import { DEFAULT_PAGE_SIZE, ListWarrantiesQuery } from './dto/list-warranties.query.js';
@@ -20,7 +23,7 @@ import {
 } from './dto/warranty.view.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { WarrantiesService, type BatchEntry, type SubmissionContext } from './warranties.service.js';
-import { RequestValidationPipe } from '../common/validation.pipe.js';
+import { RequestValidationPipe } from '../http/validation.pipe.js';
 
 const SEED_PAYLOAD = {
   store_uuid: 'b21ad0676f26439',
@@ -65,7 +68,7 @@ export class WarrantiesController {
   @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: SEED_PAYLOAD } } })
   @ApiCreatedResponse({ type: WarrantiesView, description: 'At least one plan was created.' })
   @ApiOkResponse({ type: WarrantiesView, description: 'Plans already existed; they were updated or stayed as they were.' })
-  @ApiErrors('400-body', 403, 413, 415, 422, '503-write')
+  @ApiErrors(BAD_BODY, STORE_MISMATCH, PAYLOAD_TOO_LARGE, NOT_JSON, NOT_ELIGIBLE, UNAVAILABLE_WRITE)
   async submit(
     @Body() dto: CreateWarrantyDto,
     @Req() request: RequestWithContext,
@@ -91,7 +94,7 @@ export class WarrantiesController {
   })
   @ApiBody({ type: CreateWarrantyBatchDto, examples: { seed: { summary: 'Two items', value: BATCH_EXAMPLE } } })
   @ApiOkResponse({ type: BatchView, description: 'One result per item: 201/200 with its plans, or 400/422 with its error.' })
-  @ApiErrors('400-body', 403, 413, 415, '503-write')
+  @ApiErrors(BAD_BODY, STORE_MISMATCH, PAYLOAD_TOO_LARGE, NOT_JSON, UNAVAILABLE_WRITE)
   async submitBatch(
     @Body() dto: CreateWarrantyBatchDto,
     @Req() request: RequestWithContext,
@@ -119,7 +122,7 @@ export class WarrantiesController {
     description: 'Every filter is optional; given filters are ANDed. Without filters, all plans, one page at a time.',
   })
   @ApiOkResponse({ type: WarrantyPageView })
-  @ApiErrors('400-query', 403, 503)
+  @ApiErrors(BAD_QUERY, STORE_MISMATCH, UNAVAILABLE)
   async list(@Query() query: ListWarrantiesQuery, @CurrentCaller() caller: Caller): Promise<WarrantyPageView> {
     const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && afterId === undefined) {
@@ -147,7 +150,7 @@ export class WarrantiesController {
     schema: { type: 'integer', format: 'int64', minimum: 1, maximum: MAX_ID },
   })
   @ApiOkResponse({ type: WarrantyView })
-  @ApiErrors('400-id', 404, 503)
+  @ApiErrors(BAD_ID, WARRANTY_NOT_FOUND, UNAVAILABLE)
   async findOne(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<WarrantyView> {
     if (!/^[1-9]\d{0,15}$/.test(id) || Number(id) > MAX_ID) {
       throw ApiError.validation([{ field: 'id', message: 'must be a positive integer' }]);

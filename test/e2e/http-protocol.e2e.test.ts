@@ -9,7 +9,7 @@ import { assertError, assertNothingWritten } from '../support/api-assertions.js'
 import { defaultKey, post, send } from '../../harness/http-client.js';
 import { asReply, rawExchange } from '../support/raw-http.js';
 import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
-import { MAX_JSON_DEPTH } from '../../src/common/json-body-check.js';
+import { MAX_JSON_DEPTH } from '../../src/http/json-body-check.js';
 
 const FIELDS = ['store_uuid', 'item_type', 'item_sku', 'item_cost', 'item_title'] as const;
 const VALID = { ...SEED_PAYLOAD, store_uuid: 'protocol-store', item_sku: 'protocol-sku' };

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { freePort } from '../../src/common/free-port.js';
-import { databaseConnection } from '../../src/database/database-url.js';
+import { databaseConnection } from '../../src/config/database-url.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/database/embedded-postgres.js';
 import { applyMigrations } from '../../src/database/migrate.js';
 import { bearer, post, send } from '../../harness/http-client.js';

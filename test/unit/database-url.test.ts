@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/app-config.js';
-import { databaseConnection, databaseUrlProblems } from '../../src/database/database-url.js';
+import { databaseConnection, databaseUrlProblems } from '../../src/config/database-url.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'warranty-database-url-'));
 after(() => rmSync(folder, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { CommitOutcomeUnknownError, isDatabaseUnavailable, isTransactionConflict } from '../database/database-errors.js';
 import { ApiError, type ErrorBody } from './api-error.js';
-import { DomainError, type DomainErrorReason } from './domain-error.js';
+import { DomainError, type DomainErrorReason } from '../common/domain-error.js';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',

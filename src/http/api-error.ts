@@ -1,9 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+import type { FieldProblem } from '../common/field-problem.js';
 
 /** The one error shape every client sees (SPEC, Errors). */
 export interface ErrorBody {
