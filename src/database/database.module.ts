@@ -11,8 +11,9 @@ import { Sql } from './sql.js';
 
 /**
  * MikroORM for the whole application. Entities are not listed here: each module registers its own
- * with `MikroOrmModule.forFeature` and `autoLoadEntities` collects them. Repositories fork the
- * EntityManager for their ORM work, so no per-request context middleware is needed.
+ * with `MikroOrmModule.forFeature` and `autoLoadEntities` collects them. Repositories use the
+ * EntityManager for statements only (`execute`, its Kysely), never its identity map, so there is no
+ * per-request context; inside a Sql transaction those paths refuse to run (sql.ts).
  */
 @Global()
 @Module({
