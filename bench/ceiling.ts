@@ -28,6 +28,7 @@ import { compileModule } from '../test/support/test-env.js';
 import { cpuPercent, MAX_REQUESTS_PER_ROW, readJob, reportProgress, reportResult, type MeasuredResult } from './child-protocol.js';
 import { LatencyHistogram } from './histogram.js';
 import { PostWorkload, type PostMix } from './workload.js';
+import { errorText } from '../src/common/error-text.js';
 
 export interface CeilingJob {
   /** The service's environment: database URL, pool size, archive lease, exactly as the service reads them. */
@@ -111,7 +112,7 @@ async function worker(): Promise<void> {
       ok++;
     } catch (error) {
       errors++;
-      if (firstErrors.length < 5) firstErrors.push(error instanceof Error ? error.message : String(error));
+      if (firstErrors.length < 5) firstErrors.push(errorText(error));
     }
   }
 }

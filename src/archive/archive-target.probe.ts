@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ArchiveTarget } from './archive-target.js';
+import { errorText } from '../common/error-text.js';
 
 /** Outside the `warranties/` records, overwritten by every start. */
 export const WRITE_CHECK_KEY = '.write-check.json';
@@ -26,7 +27,7 @@ export class ArchiveTargetProbe implements OnApplicationBootstrap {
       await this.target.put(WRITE_CHECK_KEY, JSON.stringify({ checked_at: new Date().toISOString() }));
     } catch (error) {
       throw new Error(
-        `the archive target ${this.target.describe()} cannot be written (${error instanceof Error ? error.message : String(error)}): ` +
+        `the archive target ${this.target.describe()} cannot be written (${errorText(error)}): ` +
           'give S3_BUCKET (with credentials allowed to PutObject) or an ARCHIVE_DIR the service can write',
         { cause: error },
       );

@@ -10,7 +10,7 @@ import { NOT_ELIGIBLE } from '../pricing/pricing-api-errors.js';
 import { WARRANTY_NOT_FOUND } from './warranty-api-errors.js';
 import type { RequestWithContext } from '../http/request-context.js';
 import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
-import { CreateWarrantyDto } from './dto/create-warranty.dto.js';
+import { CreateWarrantyDto, EXAMPLE_SUBMISSION } from './dto/create-warranty.dto.js';
 import { DEFAULT_PAGE_SIZE, ListWarrantiesQuery } from './dto/list-warranties.query.js';
 import {
   batchResponse,
@@ -25,15 +25,8 @@ import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { WarrantiesService, type BatchEntry, type SubmissionContext } from './warranties.service.js';
 import { RequestValidationPipe } from '../http/validation.pipe.js';
 
-const SEED_PAYLOAD = {
-  store_uuid: 'b21ad0676f26439',
-  item_type: 'furniture',
-  item_sku: '986kjeo8fy9qhu',
-  item_cost: 150.0,
-  item_title: "Amy's Sectional Sofa",
-};
 const BATCH_EXAMPLE = {
-  store_uuid: SEED_PAYLOAD.store_uuid,
+  store_uuid: EXAMPLE_SUBMISSION.store_uuid,
   items: [
     { item_type: 'furniture', item_sku: '986kjeo8fy9qhu', item_cost: 150.0, item_title: "Amy's Sectional Sofa" },
     { item_type: 'electronics', item_sku: 'tv-55-oled', item_cost: 1299.99, item_title: '55" OLED TV' },
@@ -65,7 +58,7 @@ export class WarrantiesController {
       'Upserts the store and the item, and replaces the item’s plans with what the active pricing table offers (GET /api/pricing). ' +
       'Idempotent: re-sending the same payload changes nothing and answers 200.',
   })
-  @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: SEED_PAYLOAD } } })
+  @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: EXAMPLE_SUBMISSION } } })
   @ApiCreatedResponse({ type: WarrantiesView, description: 'At least one plan was created.' })
   @ApiOkResponse({ type: WarrantiesView, description: 'Plans already existed; they were updated or stayed as they were.' })
   @ApiErrors(BAD_BODY, STORE_MISMATCH, PAYLOAD_TOO_LARGE, NOT_JSON, NOT_ELIGIBLE, UNAVAILABLE_WRITE)
@@ -124,10 +117,8 @@ export class WarrantiesController {
   @ApiOkResponse({ type: WarrantyPageView })
   @ApiErrors(BAD_QUERY, STORE_MISMATCH, UNAVAILABLE)
   async list(@Query() query: ListWarrantiesQuery, @CurrentCaller() caller: Caller): Promise<WarrantyPageView> {
+    // ListWarrantiesQuery has refused any cursor decodeCursor does not accept.
     const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && afterId === undefined) {
-      throw ApiError.validation([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
-    }
     const page = await this.warranties.list(
       {
         storeUuid: query.store_uuid,

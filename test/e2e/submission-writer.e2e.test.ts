@@ -377,7 +377,7 @@ describe('the write path on PostgreSQL (testing module, no HTTP)', () => {
     it('work started inside a transaction that runs after it ended may use the ORM paths (the transaction is closed)', async () => {
       let later: Promise<unknown> | undefined;
       await sql.transaction(async () => {
-        later = new Promise((resolve, reject) => setTimeout(() => warranties.findById(1).then(resolve, reject), 50));
+        later = new Promise((resolve, reject) => setTimeout(() => void warranties.findById(1).then(resolve, reject), 50));
       });
       assert.equal(await later, undefined);
     });

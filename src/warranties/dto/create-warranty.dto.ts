@@ -20,3 +20,12 @@ export class CreateWarrantyDto {
   @RequiredText(ITEM_TITLE)
   item_title: string;
 }
+
+/** The example submission of the API's documents (and the tests' first payload). */
+export const EXAMPLE_SUBMISSION: Readonly<CreateWarrantyDto> = Object.freeze({
+  store_uuid: 'b21ad0676f26439',
+  item_type: 'furniture',
+  item_sku: '986kjeo8fy9qhu',
+  item_cost: 150.0,
+  item_title: "Amy's Sectional Sofa",
+});
