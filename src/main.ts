@@ -105,7 +105,7 @@ async function runPrimary(config: AppConfig): Promise<void> {
   try {
     await startPrimary(config, (started) => (embedded = started));
   } catch (error) {
-    // SPEC: a start-up that fails for any reason stops what it had started, the embedded database included.
+    // The contract (docs/contract/operations.md): a start-up that fails for any reason stops what it had started, the embedded database included.
     await embedded?.stop().catch(() => undefined); // bounded: a server that ignores the fast shutdown is killed
     throw error;
   }
@@ -121,7 +121,7 @@ async function startPrimary(config: AppConfig, started: (embedded: RunningPostgr
     url = embedded.url;
     log('log', 'started embedded PostgreSQL', { data_dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort });
   }
-  // sslmode=prefer/allow settled once, here: workers get the outcome (src/database/database-url.ts).
+  // sslmode=prefer/allow settled once, here: workers get the outcome (src/config/database-url.ts).
   const database = await settledDatabaseUrl(url);
   url = database.url;
   log('log', 'database connection', { tls: database.tls });

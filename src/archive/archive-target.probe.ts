@@ -7,7 +7,7 @@ import { errorText } from '../common/error-text.js';
 export const WRITE_CHECK_KEY = '.write-check.json';
 
 /**
- * In production the service does not start with an archive target it cannot write (SPEC,
+ * In production the service does not start with an archive target it cannot write (docs/contract/operations.md,
  * Operations): one small write at start-up proves the bucket (or folder) and the credentials, instead
  * of a ready service whose every archive upload fails into a silent backlog. A later outage of S3 is
  * different: records wait in the outbox and readiness stays 200 (see the README's Archive section).

@@ -202,7 +202,7 @@ class EnvReader {
   }
 }
 
-/** DATABASE_URL, with its parameters checked as they will be applied (src/database/database-url.ts). */
+/** DATABASE_URL, with its parameters checked as they will be applied (src/config/database-url.ts). */
 function databaseUrl(read: EnvReader): string | undefined {
   const url = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   if (url === undefined) return undefined;

@@ -184,7 +184,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
       if (!operation) continue;
-      // `/api/…` needs a key (SPEC, Access); health, GET / and (unless METRICS_ACCESS=admin) /metrics are open.
+      // `/api/…` needs a key (docs/contract/access.md); health, GET / and (unless METRICS_ACCESS=admin) /metrics are open.
       operation.security = keyed(path) ? [{ [SECURITY_SCHEME]: [] }] : [];
       if (keyed(path)) operation.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
       // A key this instance has not verified lately is read from the database: 503 when it cannot be.

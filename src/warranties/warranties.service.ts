@@ -27,7 +27,7 @@ export interface SubmissionContext {
   caller: Caller;
 }
 
-/** A store key may only act for its own store (SPEC, Access); an admin key for any. */
+/** A store key may only act for its own store (docs/contract/access.md); an admin key for any. */
 function assertMayActFor(caller: Caller, storeUuid: string): void {
   if (caller.kind === 'store' && caller.storeUuid !== storeUuid) throw new StoreMismatchError(caller.storeUuid, 'store_uuid', storeUuid);
 }

@@ -1,6 +1,6 @@
 /**
  * What the HTTP layer itself answers, and bodies that parse but must not go further: every answer is
- * the SPEC's JSON error with an X-Request-Id (issue 8, items 1, 2, 4, 11), and nothing is written.
+ * the contract's JSON error with an X-Request-Id (issue 8, items 1, 2, 4, 11), and nothing is written.
  */
 import assert from 'node:assert/strict';
 import { METHODS } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * DATABASE_URL into pg's connection options (src/database/database-url.ts): libpq's meaning for sslmode and
+ * DATABASE_URL into pg's connection options (src/config/database-url.ts): libpq's meaning for sslmode and
  * the certificate parameters, and a problem naming any parameter the service cannot apply. The modes
  * that need a server (prefer, allow) and the options against a real TLS-only PostgreSQL are in
  * test/e2e/production-path.e2e.test.ts.
