@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { generateKey, hashKey, parseKey, sameHash } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
 
-/** store_uuid's rule (SPEC, POST /api/warranties): a key can only be bound to a store that could post. */
+/** store_uuid's rule (docs/contract/warranties.md): a key can only be bound to a store that could post. */
 const STORE_UUID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type KeyRequest = { kind: 'admin' } | { kind: 'store'; storeUuid: string };

@@ -1,6 +1,6 @@
 /**
  * What the HTTP layer itself answers, and bodies that parse but must not go further: every answer is
- * the SPEC's JSON error with an X-Request-Id (issue 8, items 1, 2, 4, 11), and nothing is written.
+ * the contract's JSON error with an X-Request-Id (issue 8, items 1, 2, 4, 11), and nothing is written.
  */
 import assert from 'node:assert/strict';
 import { METHODS } from 'node:http';
@@ -9,7 +9,7 @@ import { assertError, assertNothingWritten } from '../support/api-assertions.js'
 import { defaultKey, post, send } from '../../harness/http-client.js';
 import { asReply, rawExchange } from '../support/raw-http.js';
 import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
-import { MAX_JSON_DEPTH } from '../../src/common/json-body-check.js';
+import { MAX_JSON_DEPTH } from '../../src/http/json-body-check.js';
 
 const FIELDS = ['store_uuid', 'item_type', 'item_sku', 'item_cost', 'item_title'] as const;
 const VALID = { ...SEED_PAYLOAD, store_uuid: 'protocol-store', item_sku: 'protocol-sku' };
