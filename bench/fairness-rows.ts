@@ -166,7 +166,7 @@ export function formatFairnessGoals(rows: FairnessRow[], showVariant: boolean): 
       const flood = floodFigures(row);
       const p99 = row.other!.latency.p99;
       const refused = count429(row.other!);
-      // Over the row, the SPEC's bound scaled to its length (per 10 s: 1.2 × (rate × 10 + burst)).
+      // Over the row, the contract's bound scaled to its length (per 10 s: 1.2 × (rate × 10 + burst)).
       const held = row.flood!.ok <= BOUND * (row.budget.rate * row.seconds + row.budget.burst);
       return (
         `${showVariant ? `[${row.variant}] ` : ''}other store p99 ${p99.toFixed(1)} ms (goal < ${OTHER_P99_GOAL_MS}: ${p99 < OTHER_P99_GOAL_MS ? 'met' : 'NOT met'}), ` +

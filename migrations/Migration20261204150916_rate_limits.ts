@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Rate limits (SPEC, Rate limits): a key's own budget on api_key (both columns or neither; none means
+ * Rate limits (docs/contract/access.md#rate-limits): a key's own budget on api_key (both columns or neither; none means
  * the default of its kind), and the buckets every instance leases tokens from.
  */
 export class Migration20261204150916RateLimits extends Migration {

@@ -1,6 +1,6 @@
 import type { KeyKind } from './api-key.js';
 
-/** A token bucket's parameters (SPEC, Rate limits): `rate` requests per second on average, at most `burst` at once. */
+/** A token bucket's parameters (docs/contract/access.md#rate-limits): `rate` requests per second on average, at most `burst` at once. */
 export interface Budget {
   rate: number;
   burst: number;

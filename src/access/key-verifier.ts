@@ -4,6 +4,7 @@ import { appConfig, type AppConfig } from '../config/app-config.js';
 import { hashKey, parseKey, sameHash, type Caller } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
 import { budgetOf, type Budget } from './budget.js';
+import { errorText } from '../common/error-text.js';
 
 export type RejectionReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
 /** A live key: who calls, and the budget its requests to the API are counted against (undefined: unlimited). */
@@ -116,7 +117,7 @@ export class KeyVerifier {
       this.logger.warn({
         message: 'could not note a key as used',
         key_prefix: prefix,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
       }),
     );
   }

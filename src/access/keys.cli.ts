@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { prefixFrom } from './api-key.js';
 import type { Budget } from './budget.js';
 import type { KeysCommand } from './keys-commands.js';
+import { errorText } from '../common/error-text.js';
 
 const USAGE = `usage: npm run keys -- create --store <store_uuid>   a key for one store (it may not have posted yet)
        npm run keys -- create --admin                an admin key (everything, all stores)
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${errorText(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
 /**
- * A key's token bucket, shared by every instance (SPEC, Rate limits): `tokens` as of `refilled_at`
+ * A key's token bucket, shared by every instance (docs/contract/access.md#rate-limits): `tokens` as of `refilled_at`
  * (the database's clock), refilled at `rate` per second up to `burst`. Instances never take one token
  * per request from it: they lease slices (RateLimiter, RateLimitBucketRepository) and spend those locally. `granted` is what
  * the last lease took, so the lease statement can return it. No foreign key to api_key: keys are never

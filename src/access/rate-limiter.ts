@@ -60,7 +60,7 @@ interface KeyState {
 }
 
 /**
- * Per-key budgets across every instance (SPEC, Rate limits; README, Access). The buckets live in
+ * Per-key budgets across every instance (docs/contract/access.md#rate-limits; README, Access). The buckets live in
  * PostgreSQL (rate_limit_bucket); a process leases tokens from them in slices sized to the key's demand
  * here, in rounds of one statement for every key that needs tokens, and spends them in memory: no
  * database round trip per request. Leased tokens expire LEASE_TTL_MS after the lease was sent, which

@@ -1,7 +1,7 @@
 import type { Budget } from './budget.js';
 
 /**
- * The arithmetic of rate limiting (SPEC, Rate limits), pure: a token bucket refilled at `rate` per second
+ * The arithmetic of rate limiting (docs/contract/access.md#rate-limits), pure: a token bucket refilled at `rate` per second
  * up to `burst`, the slices an instance leases from the shared bucket, and the headers a client sees.
  * The lease statement (rate-limit-bucket.repository.ts) does the same refill in SQL, on the database's clock.
  */
@@ -10,7 +10,7 @@ import type { Budget } from './budget.js';
  * How long leased tokens may be spent, counted from before the lease was sent. Every token an instance
  * spends was taken from the shared bucket at most this long before, so over any 10 s the tokens spent
  * are at most what the bucket gave out over 10 s + LEASE_TTL_MS — at most `burst + rate × 11.5` whatever
- * the number of instances, inside the SPEC's `1.2 × (rate × 10 + burst)` since 1.5 × rate ≤ 2 × rate.
+ * the number of instances, inside the contract's `1.2 × (rate × 10 + burst)` since 1.5 × rate ≤ 2 × rate.
  */
 export const LEASE_TTL_MS = 1_500;
 /** A slice lasts about this long at the key's current demand on this instance: a few leases a second per busy key. */

@@ -1,5 +1,5 @@
 /**
- * The budget holds across instances (SPEC, Rate limits; issue 19 part 2): two instances of the service
+ * The budget holds across instances (docs/contract/access.md#rate-limits; issue 19 part 2): two instances of the service
  * (two Nest applications, each with its own limiter and lease connection) on one database, one key
  * hammered on both at once for 12 s. Over every 10 s window the accepted requests stay within
  * 1.2 × (rate × 10 + burst), and over the whole run they come close to burst + rate × seconds; the

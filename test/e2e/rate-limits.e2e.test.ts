@@ -1,5 +1,5 @@
 /**
- * Rate limits (SPEC, Rate limits; issue 19 parts 1 and 3) on real PostgreSQL through real HTTP: a key's
+ * Rate limits (docs/contract/access.md#rate-limits; issue 19 parts 1 and 3) on real PostgreSQL through real HTTP: a key's
  * budget in the RateLimit-* headers of every /api answer (4xx after the gate included, none before it);
  * over it 429 RATE_LIMITED with Retry-After, before the body is read, nothing written; a batch costs 1;
  * admin keys unlimited unless given a budget; budget changes within the cache TTL; refusals decided in

@@ -1,7 +1,7 @@
 /**
  * Rate limits without a database: the token bucket arithmetic (token-bucket.ts), and RateLimiter on a
  * clock of the test's own over an in-memory stand-in for rate_limit_bucket — burst then rate, refusals
- * decided without a lease, leased tokens expiring, two instances flooding one key held to the SPEC's
+ * decided without a lease, leased tokens expiring, two instances flooding one key held to the contract's
  * bound over every 10 s, an outage served from each instance's own bucket, memory bounded.
  */
 import assert from 'node:assert/strict';
@@ -26,7 +26,7 @@ import { sample } from '../../harness/metrics-sample.js';
 Logger.overrideLogger(false); // the outage test's warnings are expected
 
 const BUDGET: Budget = { rate: 100, burst: 200 };
-/** SPEC, Rate limits: over any 10 s, accepted ≤ 1.2 × (rate × 10 + burst). */
+/** docs/contract/access.md#rate-limits: over any 10 s, accepted ≤ 1.2 × (rate × 10 + burst). */
 const allowedIn10s = (budget: Budget) => 1.2 * (budget.rate * 10 + budget.burst);
 
 describe('token bucket arithmetic', () => {
