@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export type ScenarioGroup = 'ceiling' | 'post' | 'open' | 'batch' | 'get' | 'floor' | 'archive';
-const GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get', 'floor', 'archive'];
+export type ScenarioGroup = 'ceiling' | 'post' | 'open' | 'batch' | 'get' | 'floor' | 'fair' | 'archive';
+const GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get', 'floor', 'fair', 'archive'];
 
 export interface Variant {
   name: string;
@@ -36,6 +36,8 @@ export interface BenchOptions {
   floorRates: { get: number; post: number };
   floorRequests: { get: number; post: number };
   floorRounds: number;
+  /** Seconds of the fairness row (one store flooding, another inside its budget). */
+  fairSeconds: number;
   /** Size of the archive backlog whose drain into S3 (s3rver) is timed. */
   archiveRecords: number;
   only: Set<ScenarioGroup>;
@@ -58,10 +60,11 @@ export const USAGE = `npm run bench -- [options]
   --duration=<s>        seconds per row (full: 15)
   --connections=<list>  POST connection counts (full: 64,256,1024)
   --get-connections=<list> connections for the GET rows (full: 1,64; quick: 64)
-  --only=<list>         any of ceiling,post,open,batch,get,floor,archive (default all; with --profile: post)
+  --only=<list>         any of ceiling,post,open,batch,get,floor,fair,archive (default all; with --profile: post)
                         open = fixed-arrival-rate rows and capacity at SLO (POST needs a ceiling row, measured
                         anyway; GET needs get); batch = POST /api/warranties/batch rows; floor = CPU per GET and
-                        per POST of the service against a bare Nest + pg app (bench/floor)
+                        per POST of the service against a bare Nest + pg app (bench/floor); fair = one store key
+                        flooding GETs (32 connections, closed loop) while another sends 10 GETs/s inside its budget
   --rates=<list>        open-loop POST rates in % of the run's ceiling (full: 25,50,75,100; quick: 50,100)
   --get-rates=<list>    open-loop GET store+sku rates in % of its closed-loop row (full: 25,50,75,100; quick: 50,100)
   --open-duration=<s>   seconds per fixed-rate row (full: 10; quick: 3)
@@ -72,6 +75,7 @@ export const USAGE = `npm run bench -- [options]
   --floor-rates=<g,p>   open-loop GET and POST rates of the floor rows, per second (default 100,50)
   --floor-requests=<g,p> requests per floor row, GET and POST (full: 600,300; quick: 200,100)
   --floor-rounds=<n>    service/floor row pairs per request kind (full: 3; quick: 2)
+  --fair-duration=<s>   seconds of the fairness row (full: 20; quick: 10)
   --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
   --pool=<n>            DB_POOL_SIZE per service worker (default: the service's own default)
   --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
@@ -123,6 +127,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'floor-rates': { type: 'string' },
       'floor-requests': { type: 'string' },
       'floor-rounds': { type: 'string' },
+      'fair-duration': { type: 'string' },
       only: { type: 'string' },
       pool: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
@@ -178,6 +183,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     floorRates: pair('floor-rates', values['floor-rates'], '100,50'),
     floorRequests: pair('floor-requests', values['floor-requests'], quick ? '200,100' : '600,300'),
     floorRounds: positiveInt('floor-rounds', values['floor-rounds'], quick ? 2 : 3),
+    fairSeconds: positiveInt('fair-duration', values['fair-duration'], quick ? 10 : 20),
     archiveRecords: positiveInt('archive-records', values['archive-records'], quick ? 1_000 : 10_000),
     only,
     variants,

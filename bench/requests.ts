@@ -11,6 +11,8 @@ export type LoadScenario =
   | { kind: 'post-identical'; storeIndex: number; skuIndex: number }
   /** One item's plans, as a store's till would look them up. */
   | { kind: 'get-store-sku'; shape: SeedShape }
+  /** One store's own lookups, as its key may make them: a seeded item of the store by SKU (any SKU without a seed). */
+  | { kind: 'get-own-store'; storeIndex: number; shape?: SeedShape }
   /** First page of one item type. */
   | { kind: 'get-type'; limit: number }
   /** The same query, continued from a cursor deep in the type's rows (last id of the previous page, per type). */
@@ -63,6 +65,19 @@ export function requestFactory(scenario: LoadScenario): {
         },
         counts: () => undefined,
       };
+    case 'get-own-store': {
+      const { storeIndex, shape } = scenario;
+      // Item k belongs to store k mod stores (catalog.ts): this store's items are storeIndex + j × stores.
+      const items = shape ? Math.max(1, Math.floor((shape.items - 1 - storeIndex) / shape.stores) + 1) : 0;
+      const skuOf = () =>
+        shape
+          ? seededItem(shape, storeIndex + Math.floor(Math.random() * items) * shape.stores).skuIndex
+          : Math.floor(Math.random() * 100_000);
+      return {
+        next: () => ({ method: 'GET', path: `/api/warranties?store_uuid=${storeUuid(storeIndex)}&sku=${sku(skuOf())}` }),
+        counts: () => undefined,
+      };
+    }
     case 'get-type':
       return {
         next: () => ({ method: 'GET', path: `/api/warranties?item_type=${pickType(Math.random()).type}&limit=${scenario.limit}` }),

@@ -1,4 +1,5 @@
 import { formatDrain, type ArchiveDrainResult } from './archive-drain.js';
+import { FLOOD_CONNECTIONS, formatFairnessGoals, formatFairnessTable, OTHER_RATE, type FairnessRow } from './fairness-rows.js';
 import { formatFloorSummary, formatFloorTable, type FloorRow } from './floor-rows.js';
 import type { BenchOptions } from './options.js';
 import {
@@ -23,6 +24,7 @@ export function printResults(
   rows: BenchRow[],
   capacities: Capacity[],
   floor: FloorRow[],
+  fairness: FairnessRow[],
   drains: { variant: string; result: ArchiveDrainResult }[],
 ): void {
   const showVariant = options.variants.length > 1;
@@ -67,6 +69,14 @@ export function printResults(
       showVariant,
     ))
       say(line);
+  }
+  if (fairness.length > 0) {
+    say(
+      `\nFair capacity (issue 19): one store key floods GETs (${FLOOD_CONNECTIONS} connections, closed loop) while another sends ` +
+        `${OTHER_RATE} GETs/s (open loop, latency from each request's due time); both store keys with the service's default budget:\n`,
+    );
+    say(formatFairnessTable(fairness, showVariant));
+    for (const line of formatFairnessGoals(fairness, showVariant)) say(line);
   }
   if (drains.length > 0) say('');
   for (const drain of drains) say(formatDrain(drain.result, showVariant ? drain.variant : ''));

@@ -163,19 +163,19 @@ export function loadRun(url: string, connections: number, durationSeconds: numbe
   return () => runJsonChild<MeasuredResult>(LOAD_SCRIPT, job, childOptions(label, durationSeconds));
 }
 
-/** A row from our own generator (paced-load.ts): open loop at `pace.rate`, or closed loop at `pace.concurrency`. */
+/** A row from our own generator (paced-load.ts): open loop at `pace.rate`, or closed loop at `pace.concurrency`; the service's admin key unless `apiKey`. */
 export function pacedRun(
   url: string,
   pace: PacedJob['pace'],
   seconds: number,
   scenario: LoadScenario,
   label: string,
-  limits: { timeoutSeconds?: number; maxRequests?: number; maxConnections?: number } = {},
+  limits: { timeoutSeconds?: number; maxRequests?: number; maxConnections?: number; apiKey?: string } = {},
 ) {
   const timeoutSeconds = limits.timeoutSeconds ?? HTTP_TIMEOUT_SECONDS;
   const job: PacedJob = {
     url,
-    apiKey: defaultKey(url),
+    apiKey: limits.apiKey ?? defaultKey(url),
     pace,
     durationSeconds: seconds,
     maxRequests: limits.maxRequests ?? MAX_REQUESTS_PER_ROW,

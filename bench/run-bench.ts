@@ -10,6 +10,7 @@
  *     batch-rows.ts    POST /api/warranties/batch (skipped when it answers 404)
  *     get-rows.ts      three GET queries
  *     floor-rows.ts    CPU per GET and per POST against the floor, a bare Nest + pg app (bench/floor/)
+ *     fairness-rows.ts one store key flooding GETs while another sends 10/s inside its budget (rate limits)
  *     each row measured by row.ts (load child, CPU/RSS per process, pg-work.ts: PostgreSQL work per request)
  *  3. archive-drain.ts: a service with an S3 archive (s3rver) timed while it drains a backlog
  *  4. tables (report.ts): req/s, latency percentiles, failures, the service's peak RSS, CPU per process, POST ÷
@@ -25,6 +26,7 @@ import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { applyMigrations } from '../src/database/migrate.js';
 import { freePort } from '../src/common/free-port.js';
 import { formatDrain, runArchiveDrain, startS3, type ArchiveDrainResult } from './archive-drain.js';
+import type { FairnessRow } from './fairness-rows.js';
 import type { FloorRow } from './floor-rows.js';
 import { DEEP_CURSOR_DEPTH } from './get-rows.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
@@ -71,6 +73,7 @@ function describeRun(options: BenchOptions): void {
             `${options.floorRounds} service/floor pairs each`,
         ]
       : []),
+    ...(options.only.has('fair') ? [`fairness: ${options.fairSeconds} s, one store flooding, another at 10/s`] : []),
   ];
   if (extras.length > 0) say(extras.join('; '));
 }
@@ -138,6 +141,7 @@ async function main(): Promise<number> {
   const rows: BenchRow[] = [];
   const capacities: Capacity[] = [];
   const floor: FloorRow[] = [];
+  const fairness: FairnessRow[] = [];
   const drains: { variant: string; result: ArchiveDrainResult }[] = [];
   const plans = options.variants.map((variant, i) => planVariant(options, variant, databaseUrl, join(scratch, `service-${i}`)));
   try {
@@ -152,6 +156,7 @@ async function main(): Promise<number> {
         rows.push(...measured.rows);
         capacities.push(...measured.capacities);
         floor.push(...measured.floor);
+        fairness.push(...measured.fairness);
       }
       if (session.s3) {
         const result = await runArchiveDrain(options, plan, db, session.s3);
@@ -164,7 +169,7 @@ async function main(): Promise<number> {
   }
 
   progress.clear();
-  printResults(options, rows, capacities, floor, drains);
+  printResults(options, rows, capacities, floor, fairness, drains);
 
   let profileText: string | undefined;
   if (profileDir) {
@@ -190,6 +195,7 @@ async function main(): Promise<number> {
           rows,
           capacities,
           floor,
+          fairness,
           drains,
           profile: profileText,
           wallSeconds,
@@ -202,7 +208,7 @@ async function main(): Promise<number> {
   }
   clearTimeout(watchdog);
   const drainFailed = drains.some(({ result }) => result.timedOut || result.objects !== result.records);
-  return rows.some((row) => row.failure) || floor.some((row) => row.failure) || drainFailed ? 1 : 0;
+  return rows.some((row) => row.failure) || floor.some((row) => row.failure) || fairness.some((row) => row.failure) || drainFailed ? 1 : 0;
 }
 
 let exitCode = 1;

@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/app-config.js';
 import { batchRows } from './batch-rows.js';
 import { CeilingBrackets } from './ceiling-rows.js';
 import { getRows, GET_PAGE_SIZE } from './get-rows.js';
+import { fairnessRow, type FairnessRow } from './fairness-rows.js';
 import { floorRows, type FloorRow } from './floor-rows.js';
 import { getOpenLoop, postOpenLoop } from './open-loop-rows.js';
 import type { BenchOptions, ScenarioGroup, Variant } from './options.js';
@@ -27,7 +28,7 @@ export interface VariantPlan {
 }
 
 /** Row groups measured against a running service of the variant (the archive drain starts its own). */
-export const SERVICE_ROW_GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get', 'floor'];
+export const SERVICE_ROW_GROUPS: readonly ScenarioGroup[] = ['ceiling', 'post', 'open', 'batch', 'get', 'floor', 'fair'];
 
 export function planVariant(options: BenchOptions, variant: Variant, databaseUrl: string, dir: string): VariantPlan {
   const env: Record<string, string> = {
@@ -57,7 +58,7 @@ export async function runVariant(
   seed: Seeded | undefined,
   db: pg.Client,
   profileDir: string | undefined,
-): Promise<{ rows: BenchRow[]; capacities: Capacity[]; floor: FloorRow[] }> {
+): Promise<{ rows: BenchRow[]; capacities: Capacity[]; floor: FloorRow[]; fairness: FairnessRow[] }> {
   const name = plan.variant.name;
   const total = plan.workers * plan.poolSize;
   say(`\nservice${name ? ` [${name}]` : ''}: ${plan.workers} worker(s) × DB_POOL_SIZE=${plan.poolSize} = ${total} PostgreSQL connections`);
@@ -82,12 +83,14 @@ export async function runVariant(
     capacities: [],
   };
   let floor: FloorRow[] = [];
+  const fairness: FairnessRow[] = [];
   try {
     // Warm-up (not reported): JIT, connection pools, caches.
     const warm = (scenario: LoadScenario, label: string) => loadRun(run.url, 32, options.warmupSeconds, scenario, label)().result;
     if (['post', 'ceiling', 'open', 'batch'].some((group) => options.only.has(group as ScenarioGroup)))
       await warm({ kind: 'post', mix: DEFAULT_POST_MIX }, 'warm-up POST');
     if (options.only.has('get') && seed) await warm({ kind: 'get-type', limit: GET_PAGE_SIZE }, 'warm-up GET');
+    else if (options.only.has('fair')) await warm({ kind: 'get-own-store', storeIndex: 0, shape: seed?.result.shape }, 'warm-up GET');
     await settleArchive(db);
 
     const ceilings = new CeilingBrackets(run, options.only.has('ceiling'));
@@ -103,9 +106,10 @@ export async function runVariant(
       if (options.only.has('open')) await getOpenLoop(run, seed);
     }
     if (options.only.has('floor') && seed) floor = await floorRows(run, seed);
+    if (options.only.has('fair')) fairness.push(await fairnessRow(run, seed));
   } finally {
     sampler.stop();
     await stopService();
   }
-  return { rows: run.rows, capacities: run.capacities, floor };
+  return { rows: run.rows, capacities: run.capacities, floor, fairness };
 }

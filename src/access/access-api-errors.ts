@@ -1,7 +1,7 @@
 import type { ErrorDoc } from '../http/api-docs.js';
 
 /** The codes the access gate and the store check send. */
-export const ACCESS_ERROR_CODES = ['UNAUTHORIZED', 'FORBIDDEN', 'STORE_MISMATCH'] as const;
+export const ACCESS_ERROR_CODES = ['UNAUTHORIZED', 'FORBIDDEN', 'STORE_MISMATCH', 'RATE_LIMITED'] as const;
 
 export const ADMIN_ONLY: ErrorDoc = {
   status: 403,

@@ -5,6 +5,7 @@ import { toErrorBody } from '../http/error-body.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import type { Caller } from './api-key.js';
 import { KeyVerifier } from './key-verifier.js';
+import { RateLimiter, type RateDecision } from './rate-limiter.js';
 
 export interface RequestWithCaller extends Request {
   /** Set by AccessGate on every request it let through with a key. */
@@ -31,11 +32,14 @@ const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
  * the router serves (case, trailing slash, encoded parameters, absolute-form targets) passes through it.
  * It runs before the body is read. For /docs a browser may also answer the `Basic` challenge with the
  * admin key as the password (browsers cannot send a Bearer header when opening a page).
+ * On the API it also spends one token of the key's budget (RateLimiter): over budget → 429, decided in
+ * memory before the body is read; every answer to a key with a budget carries the RateLimit-* headers.
  */
 @Injectable()
 export class AccessGate {
   constructor(
     private readonly verifier: KeyVerifier,
+    private readonly limiter: RateLimiter,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
@@ -56,6 +60,18 @@ export class AccessGate {
         throw new ApiError(HttpStatus.FORBIDDEN, 'FORBIDDEN', 'This endpoint needs an admin key');
       }
       request.caller = verdict.caller;
+      if (area === 'api' && verdict.budget) {
+        const decision = await this.limiter.take(verdict.caller.keyPrefix, verdict.caller.kind, verdict.budget);
+        setRateLimitHeaders(response, decision);
+        if (!decision.allowed) {
+          response.setHeader('Retry-After', String(decision.retryAfterSeconds));
+          throw new ApiError(
+            HttpStatus.TOO_MANY_REQUESTS,
+            'RATE_LIMITED',
+            `This key is over its budget (${verdict.budget.rate} requests per second, burst ${verdict.budget.burst}); retry after ${decision.retryAfterSeconds} s`,
+          );
+        }
+      }
       next();
     };
   }
@@ -85,6 +101,13 @@ export class AccessGate {
         return this.config.access.docs === 'admin' ? 'admin' : 'none';
     }
   }
+}
+
+/** RateLimit-Limit / -Remaining / -Reset (seconds), on every answer to a key with a budget, refusals and later errors included. */
+function setRateLimitHeaders(response: Response, decision: RateDecision): void {
+  response.setHeader('RateLimit-Limit', String(decision.limit));
+  response.setHeader('RateLimit-Remaining', String(decision.remaining));
+  response.setHeader('RateLimit-Reset', String(decision.resetSeconds));
 }
 
 /** The key a request carries: `Bearer <key>`; for the docs also `Basic` with the key as the password. */

@@ -11,6 +11,10 @@ export const ApiKeySchema = defineEntity({
   checks: [
     { name: 'api_key_kind_check', expression: "kind IN ('admin', 'store')" },
     { name: 'api_key_store_check', expression: "(kind = 'store') = (store_uuid IS NOT NULL)" },
+    {
+      name: 'api_key_budget_check',
+      expression: '(rate_limit_rate IS NULL) = (rate_limit_burst IS NULL) AND rate_limit_rate > 0 AND rate_limit_burst > 0',
+    },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
@@ -23,5 +27,8 @@ export const ApiKeySchema = defineEntity({
     /** Written at most once a minute per key (see KeyVerifier), never once per request. */
     lastUsedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
+    /** The key's own budget (docs/contract/access.md#rate-limits): both set, or neither (a store key then gets RATE_LIMIT_*, an admin key none). */
+    rateLimitRate: p.integer().nullable(),
+    rateLimitBurst: p.integer().nullable(),
   },
 });

@@ -3,6 +3,7 @@ import { EntityManager, type InferKyselyDB } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { ApiKeySchema } from './api-key.entity.js';
 import type { KeyKind } from './api-key.js';
+import type { Budget } from './budget.js';
 
 type AccessTables = InferKyselyDB<typeof ApiKeySchema>;
 
@@ -15,9 +16,21 @@ export interface ApiKeyRecord {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** The key's own budget; null: the default of its kind (budget.ts). */
+  budget: Budget | null;
 }
 
-const COLUMNS = ['prefix', 'kind', 'store_uuid', 'key_hash', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const COLUMNS = [
+  'prefix',
+  'kind',
+  'store_uuid',
+  'key_hash',
+  'created_at',
+  'last_used_at',
+  'revoked_at',
+  'rate_limit_rate',
+  'rate_limit_burst',
+] as const;
 
 const toRecord = (row: {
   prefix: string;
@@ -27,6 +40,8 @@ const toRecord = (row: {
   created_at: Date | string;
   last_used_at: Date | string | null;
   revoked_at: Date | string | null;
+  rate_limit_rate: number | null;
+  rate_limit_burst: number | null;
 }): ApiKeyRecord => ({
   prefix: row.prefix,
   kind: row.kind as KeyKind,
@@ -35,6 +50,7 @@ const toRecord = (row: {
   createdAt: new Date(row.created_at),
   lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
   revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+  budget: row.rate_limit_rate === null || row.rate_limit_burst === null ? null : { rate: row.rate_limit_rate, burst: row.rate_limit_burst },
 });
 
 /**
@@ -50,10 +66,23 @@ export class ApiKeyRepository {
     return this.em.getKysely<AccessTables>();
   }
 
-  async insert(key: { prefix: string; kind: KeyKind; storeUuid: string | null; keyHash: string }): Promise<ApiKeyRecord> {
+  async insert(key: {
+    prefix: string;
+    kind: KeyKind;
+    storeUuid: string | null;
+    keyHash: string;
+    budget: Budget | null;
+  }): Promise<ApiKeyRecord> {
     const row = await this.db
       .insertInto('api_key')
-      .values({ prefix: key.prefix, kind: key.kind, store_uuid: key.storeUuid, key_hash: key.keyHash })
+      .values({
+        prefix: key.prefix,
+        kind: key.kind,
+        store_uuid: key.storeUuid,
+        key_hash: key.keyHash,
+        rate_limit_rate: key.budget?.rate ?? null,
+        rate_limit_burst: key.budget?.burst ?? null,
+      })
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     return toRecord(row);
@@ -76,6 +105,17 @@ export class ApiKeyRepository {
       .set({ revoked_at: sql<Date>`now()` })
       .where('prefix', '=', prefix)
       .where('revoked_at', 'is', null)
+      .returning('prefix')
+      .execute();
+    return rows.length > 0;
+  }
+
+  /** Sets the key's own budget (null: back to its kind's default); false when there is no such key. */
+  async setBudget(prefix: string, budget: Budget | null): Promise<boolean> {
+    const rows = await this.db
+      .updateTable('api_key')
+      .set({ rate_limit_rate: budget?.rate ?? null, rate_limit_burst: budget?.burst ?? null })
+      .where('prefix', '=', prefix)
       .returning('prefix')
       .execute();
     return rows.length > 0;

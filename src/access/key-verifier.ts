@@ -3,10 +3,12 @@ import { Counter, Registry } from 'prom-client';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { hashKey, parseKey, sameHash, type Caller } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
+import { budgetOf, type Budget } from './budget.js';
 import { errorText } from '../common/error-text.js';
 
 export type RejectionReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
-export type Verdict = { ok: true; caller: Caller } | { ok: false; reason: RejectionReason };
+/** A live key: who calls, and the budget its requests to the API are counted against (undefined: unlimited). */
+export type Verdict = { ok: true; caller: Caller; budget: Budget | undefined } | { ok: false; reason: RejectionReason };
 
 /** Keys kept in memory per process; a key in steady use stays, the oldest entry goes first. */
 const MAX_CACHED_KEYS = 20_000;
@@ -36,6 +38,7 @@ export class KeyVerifier {
   private readonly touchedAt = new Map<string, number>();
   private readonly rejections: Counter<'reason'>;
   private readonly ttlMs: number;
+  private readonly storeKeyBudget: Budget;
 
   constructor(
     private readonly keys: ApiKeyRepository,
@@ -43,6 +46,7 @@ export class KeyVerifier {
     registry: Registry,
   ) {
     this.ttlMs = config.access.keyCacheTtlMs;
+    this.storeKeyBudget = config.access.storeKeyBudget;
     this.rejections = new Counter({
       name: 'api_key_rejections_total',
       help: 'Requests refused for their API key: missing, malformed, unknown (or wrong secret) or revoked',
@@ -72,7 +76,7 @@ export class KeyVerifier {
       record.kind === 'store' && record.storeUuid !== null
         ? { kind: 'store', keyPrefix: record.prefix, storeUuid: record.storeUuid }
         : { kind: 'admin', keyPrefix: record.prefix };
-    return { ok: true, caller };
+    return { ok: true, caller, budget: budgetOf(record.kind, record.budget, this.storeKeyBudget) };
   }
 
   private async record(prefix: string): Promise<ApiKeyRecord | undefined> {

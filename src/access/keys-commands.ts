@@ -5,11 +5,16 @@ import { databaseConnection } from '../config/database-url.js';
 import { embeddedUrl, startEmbeddedPostgres } from '../database/embedded-postgres.js';
 import { applyMigrations } from '../database/migrate.js';
 import type { ApiKeyRecord } from './api-key.repository.js';
+import { describeBudget, type Budget } from './budget.js';
 import { withApiKeys } from './keys-context.js';
 
-/** What `npm run keys` was asked to do (src/access/keys.cli.ts parses it). */
+/** What `npm run keys` was asked to do (src/access/keys.cli.ts parses it). `budget` null: back to the default of the key's kind. */
 export type KeysCommand =
-  { name: 'create-store'; storeUuid: string } | { name: 'create-admin' } | { name: 'list' } | { name: 'revoke'; prefix: string };
+  | { name: 'create-store'; storeUuid: string; budget?: Budget }
+  | { name: 'create-admin'; budget?: Budget }
+  | { name: 'list' }
+  | { name: 'revoke'; prefix: string }
+  | { name: 'budget'; prefix: string; budget: Budget | null };
 
 /** PostgreSQL's "undefined_table": the keys table is not there because the migrations were never applied. */
 const UNDEFINED_TABLE = '42P01';
@@ -49,8 +54,16 @@ const when = (date: Date | null) => (date ? date.toISOString() : '-');
 
 function table(records: ApiKeyRecord[]): string {
   const rows = [
-    ['prefix', 'kind', 'store_uuid', 'created_at', 'last_used_at', 'revoked_at'],
-    ...records.map((r) => [r.prefix, r.kind, r.storeUuid ?? '-', when(r.createdAt), when(r.lastUsedAt), when(r.revokedAt)]),
+    ['prefix', 'kind', 'store_uuid', 'budget', 'created_at', 'last_used_at', 'revoked_at'],
+    ...records.map((r) => [
+      r.prefix,
+      r.kind,
+      r.storeUuid ?? '-',
+      describeBudget(r.kind, r.budget),
+      when(r.createdAt),
+      when(r.lastUsedAt),
+      when(r.revokedAt),
+    ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return (
@@ -75,10 +88,13 @@ export async function runKeysCommand(command: KeysCommand): Promise<number> {
         case 'create-admin':
         case 'create-store': {
           const { key, record } = await keys.issue(
-            command.name === 'create-admin' ? { kind: 'admin' } : { kind: 'store', storeUuid: command.storeUuid },
+            command.name === 'create-admin'
+              ? { kind: 'admin', budget: command.budget }
+              : { kind: 'store', storeUuid: command.storeUuid, budget: command.budget },
           );
           process.stderr.write(
-            `Created ${record.kind} key ${record.prefix}${record.storeUuid ? ` for store ${record.storeUuid}` : ''}. ` +
+            `Created ${record.kind} key ${record.prefix}${record.storeUuid ? ` for store ${record.storeUuid}` : ''} ` +
+              `(budget: ${describeBudget(record.kind, record.budget)}). ` +
               'It is shown only now (only its hash is stored); send it as "Authorization: Bearer <key>":\n',
           );
           process.stdout.write(`${key}\n`);
@@ -94,6 +110,18 @@ export async function runKeysCommand(command: KeysCommand): Promise<number> {
           }
           process.stderr.write(`No live key with prefix ${command.prefix} (unknown, or already revoked).\n`);
           return 1;
+        case 'budget': {
+          const record = await keys.findByPrefix(command.prefix);
+          if (!record || !(await keys.setBudget(command.prefix, command.budget))) {
+            process.stderr.write(`No key with prefix ${command.prefix}.\n`);
+            return 1;
+          }
+          process.stdout.write(
+            `${command.prefix}: budget ${describeBudget(record.kind, command.budget)} ` +
+              '(on every instance within API_KEY_CACHE_TTL_MS, default 30 s).\n',
+          );
+          return 0;
+        }
       }
     });
   } catch (error) {

@@ -71,8 +71,10 @@ export interface AppConfig {
     metrics: EndpointAccess;
     /** `/docs`, `/docs-json` and `/docs-yaml`: open, or admin keys only. */
     docs: EndpointAccess;
-    /** How long a verified (or refused) key stays in the process's cache: the longest a revocation takes to bite. */
+    /** How long a verified (or refused) key stays in the process's cache: the longest a revocation (or a budget change) takes to bite. */
     keyCacheTtlMs: number;
+    /** The budget of a store key that has none of its own (RATE_LIMIT_RATE requests per second, RATE_LIMIT_BURST at most at once). */
+    storeKeyBudget: { rate: number; burst: number };
   };
   pricing: {
     /**
@@ -82,6 +84,9 @@ export interface AppConfig {
     reloadIntervalMs: number;
   };
 }
+
+/** The largest rate or burst of a rate limit budget (RATE_LIMIT_*, a key's own): far above what one key could ever send. */
+export const MAX_RATE_LIMIT = 1_000_000;
 
 export type EndpointAccess = 'open' | 'admin';
 export const ENDPOINT_ACCESS: readonly EndpointAccess[] = ['open', 'admin'];
@@ -268,6 +273,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       metrics: read.oneOf('METRICS_ACCESS', ENDPOINT_ACCESS, 'open'),
       docs: read.oneOf('DOCS_ACCESS', ENDPOINT_ACCESS, 'open'),
       keyCacheTtlMs: read.int('API_KEY_CACHE_TTL_MS', 30000, 0, 300000),
+      storeKeyBudget: {
+        rate: read.int('RATE_LIMIT_RATE', 100, 1, MAX_RATE_LIMIT),
+        burst: read.int('RATE_LIMIT_BURST', 200, 1, MAX_RATE_LIMIT),
+      },
     },
     pricing: { reloadIntervalMs: read.int('PRICING_RELOAD_INTERVAL_MS', 30000, 100, 3600000) },
   };

@@ -167,6 +167,15 @@ export const UNAUTHORIZED_EXAMPLES = {
   },
 };
 
+/** The 429 every `/api/…` operation can give; added to each of them (src/openapi/openapi-document.ts). */
+export const RATE_LIMITED_EXAMPLE = {
+  statusCode: 429,
+  error: 'Too Many Requests',
+  code: 'RATE_LIMITED',
+  message: 'This key is over its budget (100 requests per second, burst 200); retry after 1 s',
+  details: [],
+};
+
 /** The 500 every operation can give; added to each operation of the document (src/openapi/openapi-document.ts). */
 export const INTERNAL_ERROR_EXAMPLE = {
   statusCode: 500,

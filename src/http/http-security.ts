@@ -28,7 +28,7 @@ export function applyHttpSecurity(app: NestExpressApplication, corsOrigins: read
       origin: [...corsOrigins],
       methods: ['GET', 'HEAD', 'POST'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
       maxAge: 600,
     });
   }

@@ -9,7 +9,7 @@ import {
   type ResponseObject,
   type SchemaObject,
 } from '@nestjs/swagger';
-import { errorResponseObject, INTERNAL_ERROR_EXAMPLE, UNAUTHORIZED_EXAMPLES, UNAVAILABLE } from '../http/api-docs.js';
+import { errorResponseObject, INTERNAL_ERROR_EXAMPLE, RATE_LIMITED_EXAMPLE, UNAUTHORIZED_EXAMPLES, UNAVAILABLE } from '../http/api-docs.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 
 /** The service's package.json (the repository root; /app in the image): the document's version is the package's. */
@@ -41,6 +41,27 @@ const REQUEST_ID_HEADER = {
   description: 'The request’s id: the client’s own `X-Request-Id` when it sent a valid one (1–128 printable ASCII), else a new UUID.',
   schema: { type: 'string', example: '7d0c1f5e-2b7a-4f47-9d3c-0b8a5f2e6a11' },
 };
+
+/** What every `/api` answer to a key with a budget carries (docs/contract/access.md#rate-limits). */
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': {
+    description: 'Sent when the key has a budget: its capacity (`burst`), the most requests it may send at once.',
+    schema: { type: 'integer', minimum: 1, example: 200 },
+  },
+  'RateLimit-Remaining': {
+    description: 'Sent when the key has a budget: requests it may still send now.',
+    schema: { type: 'integer', minimum: 0, example: 187 },
+  },
+  'RateLimit-Reset': {
+    description: 'Sent when the key has a budget: seconds until its budget is whole again.',
+    schema: { type: 'integer', minimum: 0, example: 1 },
+  },
+};
+const RATE_LIMIT_HEADER_REFS = Object.fromEntries(
+  Object.keys(RATE_LIMIT_HEADERS).map((name) => [name, { $ref: `#/components/headers/${name}` }]),
+);
+/** Statuses decided before the key's budget was looked at: they never carry RateLimit-*. */
+const BEFORE_THE_BUDGET = new Set(['401', '503']);
 
 /** The 403 of an admin-only /metrics (METRICS_ACCESS=admin) asked with a store key. */
 const ADMIN_ONLY_RESPONSE = {
@@ -124,12 +145,13 @@ function documentErrorCodes(document: OpenAPIObject, errorCodes: readonly string
 /**
  * What decorators cannot say once for all operations: the `X-Request-Id` header on every request
  * and response, the 500 any operation can give, the 401 and 503 every keyed operation can give (the
- * access gate reads the key from the database), the metrics endpoint (its controller is excluded
+ * access gate reads the key from the database), the 429 and RateLimit-* headers of every `/api`
+ * operation (the key's budget), the metrics endpoint (its controller is excluded
  * from Swagger scanning), and no 503 on liveness (terminus documents one; /health/live never sends it).
  */
 export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['access'], 'metrics'>): OpenAPIObject {
   const components = (document.components ??= {});
-  components.headers = { ...components.headers, 'X-Request-Id': REQUEST_ID_HEADER };
+  components.headers = { ...components.headers, 'X-Request-Id': REQUEST_ID_HEADER, ...RATE_LIMIT_HEADERS };
   components.parameters = {
     ...components.parameters,
     RequestId: {
@@ -161,6 +183,25 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseView' }, examples: UNAUTHORIZED_EXAMPLES } },
     },
     ServiceUnavailable: withRequestId(errorResponseObject(UNAVAILABLE)),
+    RateLimited: {
+      description:
+        'The key is over its budget (a token bucket: `rate` requests per second, `burst` at most at once; README, Access). ' +
+        'Decided before the body is read; nothing was written. Send again after `Retry-After` seconds.',
+      headers: {
+        'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+        'Retry-After': {
+          description: 'Whole seconds to wait before sending again (at least 1).',
+          schema: { type: 'integer', minimum: 1, example: 1 },
+        },
+        ...RATE_LIMIT_HEADER_REFS,
+      },
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/ErrorResponseView' },
+          examples: { overBudget: { summary: 'Over budget', value: RATE_LIMITED_EXAMPLE } },
+        },
+      },
+    },
     ...(access.metrics === 'admin' ? { AdminOnly: ADMIN_ONLY_RESPONSE } : {}),
   };
 
@@ -189,12 +230,20 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       if (keyed(path)) operation.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
       // A key this instance has not verified lately is read from the database: 503 when it cannot be.
       if (keyed(path)) operation.responses['503'] ??= { $ref: '#/components/responses/ServiceUnavailable' };
+      // Every /api request spends from its key's budget (admin keys: only when given one).
+      const budgeted = path.startsWith('/api/');
+      if (budgeted) operation.responses['429'] ??= { $ref: '#/components/responses/RateLimited' };
       if (path === '/metrics' && access.metrics === 'admin') operation.responses['403'] ??= { $ref: '#/components/responses/AdminOnly' };
       for (const parameter of operation.parameters ?? []) moveExtensionsIntoSchema(parameter);
       operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/RequestId' }];
       operation.responses['500'] ??= { $ref: '#/components/responses/InternalError' };
       for (const [status, response] of Object.entries(operation.responses)) {
-        if (response && !('$ref' in response)) operation.responses[status] = withRequestId(response);
+        if (!response || '$ref' in response) continue;
+        operation.responses[status] = withRequestId(
+          budgeted && !BEFORE_THE_BUDGET.has(status)
+            ? { ...response, headers: { ...response.headers, ...RATE_LIMIT_HEADER_REFS } }
+            : response,
+        );
       }
     }
   }

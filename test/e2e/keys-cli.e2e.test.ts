@@ -2,7 +2,7 @@
  * `npm run keys` (src/access/keys.cli.ts) end to end as a child process — on DATABASE_URL, and on the
  * embedded default both while the service runs on it and with nothing running — plus the development
  * admin key (DATA_DIR/dev-admin-key: mode 0600, one line, created once, reused) and a service's logs
- * grepped for key material.
+ * grepped for key material; budgets set on create and changed later (issue 19).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -77,6 +77,67 @@ describe('npm run keys on DATABASE_URL', () => {
     const output = service.output();
     assert.match(output, /"status":401/, 'the logs were captured (requests are logged)');
     for (const key of [store, admin, service.adminKey]) assert.ok(!output.includes(secretOf(key)), 'a key secret in the logs');
+  });
+});
+
+describe('npm run keys: budgets', () => {
+  it('create … --rate N --burst N, budget <prefix> --rate N --burst N, budget <prefix> --default; list shows them; the service applies them', async () => {
+    const env = serviceEnv(await createDatabase(), undefined, { API_KEY_CACHE_TTL_MS: '500' });
+    const store = await created(keys(['create', '--store', 'budget-store', '--rate', '5', '--burst', '7'], env));
+    const admin = await created(keys(['create', '--admin'], env));
+    // Each CLI run starts a process and a Nest context: one `list` before the changes and one after.
+    const budgets = async () => {
+      const listed = await keys(['list'], env);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /^prefix\s+kind\s+store_uuid\s+budget\s+created_at/);
+      const budgetOf = (key: string) => {
+        const line = listed.stdout.split('\n').find((row) => row.startsWith(prefixFrom(key)!))!;
+        return /^\S+\s+\S+\s+\S+\s+(default|unlimited|\d+\/s burst \d+)\s/.exec(line)?.[1];
+      };
+      return [budgetOf(store), budgetOf(admin)];
+    };
+    assert.deepEqual(await budgets(), ['5/s burst 7', 'unlimited']);
+
+    const service = await start(env);
+    const limit = async (key: string) => (await send(service.url, '/api/pricing', { key })).headers.get('ratelimit-limit');
+    assert.equal(await limit(store), '7');
+    assert.equal(await limit(admin), null, 'an admin key without a budget is unlimited');
+
+    const changed = await keys(['budget', prefixFrom(store)!, '--rate', '2', '--burst', '3'], env);
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stdout, /budget 2\/s burst 3/);
+    assert.ok(await eventually(async () => (await limit(store)) === '3', 5000, 100), 'the service takes the new budget');
+    assert.equal((await keys(['budget', admin, '--rate', '1000', '--burst', '50'], env)).code, 0, 'a whole key names its prefix');
+    assert.ok(await eventually(async () => (await limit(admin)) === '50', 5000, 100), 'an admin key limited once given a budget');
+    const reset = await keys(['budget', prefixFrom(store)!, '--default'], env);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /budget default/);
+    assert.ok(await eventually(async () => (await limit(store)) === '200', 5000, 100), 'RATE_LIMIT_BURST, 200 by default');
+    assert.deepEqual(await budgets(), ['default', '1000/s burst 50']);
+
+    for (const bad of [
+      ['create', '--store', 'x', '--rate', '5'],
+      ['create', '--admin', '--burst', '5'],
+      ['create', '--admin', '--rate', '0', '--burst', '5'],
+      ['create', '--admin', '--rate', '1.5', '--burst', '5'],
+      ['create', '--admin', '--default'],
+      ['budget', prefixFrom(store)!],
+      ['budget', prefixFrom(store)!, '--rate', '5', '--burst', '5', '--default'],
+      ['budget', '--rate', '5', '--burst', '5'],
+      ['budget', 'nope', '--default'],
+      ['budget', prefixFrom(store)!, '--rate', 'x', '--burst', '5'],
+    ]) {
+      const result = await keys(bad, env);
+      assert.equal(result.code, 2, `${bad.join(' ')}: ${result.code} ${result.stderr}`);
+      assert.equal(result.stdout, '');
+    }
+    const tooMuch = await keys(['budget', prefixFrom(store)!, '--rate', '2000000', '--burst', '5'], env);
+    assert.equal(tooMuch.code, 1);
+    assert.match(tooMuch.stderr, /rate must be an integer from 1 to 1000000/);
+    const unknown = await keys(['budget', 'wsk_store_000000000000', '--default'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No key with prefix/);
+    assert.equal(await service.stop('SIGTERM'), 0);
   });
 });
 

@@ -244,6 +244,31 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
       assert.equal(doc.paths['/health/live'].get.responses['503'], undefined);
     });
 
+    it('every /api operation documents 429 RATE_LIMITED with Retry-After, and RateLimit-* on every answer decided after the key', () => {
+      const api = operations(doc).filter(([name]) => name.split(' ')[1].startsWith('/api/'));
+      const rateLimitHeaders = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+      for (const [name, operation] of api) {
+        const limited = resolveResponse(doc, operation.responses['429']);
+        assert.ok(limited, `${name} documents 429`);
+        for (const header of ['Retry-After', ...rateLimitHeaders]) assert.ok(limited.headers[header], `${name} 429: ${header}`);
+        const examples = Object.values<any>(limited.content['application/json'].examples);
+        assert.deepEqual(
+          examples.map((example) => example.value.code),
+          ['RATE_LIMITED'],
+          name,
+        );
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          if (['401', '503', '500'].includes(status)) continue;
+          const headers = resolveResponse(doc, response).headers;
+          for (const header of rateLimitHeaders) assert.ok(headers[header], `${name} ${status}: ${header}`);
+        }
+      }
+      for (const [name, operation] of operations(doc).filter(([name]) => !name.split(' ')[1].startsWith('/api/'))) {
+        assert.equal(operation.responses['429'], undefined, `${name}: not rate limited`);
+      }
+      assert.ok(doc.components.schemas.ErrorCode.enum.includes('RATE_LIMITED'));
+    });
+
     it('batch results are a union told apart by status: warranties for 201/200, error for 400/422', async () => {
       const items = doc.components.schemas.BatchView.properties.results.items;
       assert.deepEqual(items.oneOf, [
@@ -424,7 +449,7 @@ describe('CORS_ORIGINS allow-list', () => {
   });
   after(() => app?.close());
 
-  it('an allowed origin gets CORS headers (preflight too, with X-Request-Id exposed); another origin gets none', async () => {
+  it('an allowed origin gets CORS headers (preflight too, with X-Request-Id and the rate limit headers exposed); another origin gets none', async () => {
     const preflight = await send(app.url, '/api/warranties', {
       method: 'OPTIONS',
       headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
@@ -435,6 +460,9 @@ describe('CORS_ORIGINS allow-list', () => {
     const simple = await send(app.url, '/api/pricing', { headers: { origin: allowed } });
     assert.equal(simple.headers.get('access-control-allow-origin'), allowed);
     assert.match(simple.headers.get('access-control-expose-headers') ?? '', /X-Request-Id/);
+    for (const name of ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) {
+      assert.match(simple.headers.get('access-control-expose-headers') ?? '', new RegExp(name), 'a browser client can read the budget');
+    }
     const other = await send(app.url, '/api/pricing', { headers: { origin: 'https://evil.example.net' } });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
   });

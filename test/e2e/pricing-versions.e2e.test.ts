@@ -264,11 +264,11 @@ describe('pricing versions: admin API', () => {
     check(await quote(fixture.app.url, { store_uuid: 'store-q', item_type: 'furniture', item_cost: 150 }), '/api/pricing/quote', 'post');
     check(await quote(fixture.app.url, { store_uuid: 'store-q', item_type: 'furniture', item_cost: 1 }), '/api/pricing/quote', 'post');
     const expected: Record<string, string[]> = {
-      'get /api/pricing': ['200', '400', '401', '403', '500', '503'],
-      'post /api/pricing/quote': ['200', '400', '401', '403', '413', '415', '422', '500', '503'],
-      'post /api/pricing/versions': ['201', '400', '401', '403', '409', '413', '415', '422', '500', '503'],
-      'get /api/pricing/versions': ['200', '401', '403', '500', '503'],
-      'delete /api/pricing/versions/{version}': ['204', '400', '401', '403', '404', '409', '500', '503'],
+      'get /api/pricing': ['200', '400', '401', '403', '429', '500', '503'],
+      'post /api/pricing/quote': ['200', '400', '401', '403', '413', '415', '422', '429', '500', '503'],
+      'post /api/pricing/versions': ['201', '400', '401', '403', '409', '413', '415', '422', '429', '500', '503'],
+      'get /api/pricing/versions': ['200', '401', '403', '429', '500', '503'],
+      'delete /api/pricing/versions/{version}': ['204', '400', '401', '403', '404', '409', '429', '500', '503'],
     };
     for (const [operation, statuses] of Object.entries(expected)) {
       const [method, path] = operation.split(' ');

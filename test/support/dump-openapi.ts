@@ -26,8 +26,14 @@ export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
     LOG_LEVEL: 'fatal',
     WEB_CONCURRENCY: '1',
   });
-  // Just enough of an ORM for the modules to be wired: nothing here ever queries.
-  const em = { getRepository: () => ({}), getConnection: () => ({ getNativeClient: async () => ({}) }) };
+  // Just enough of an ORM for the modules to be wired: nothing here ever queries. The pool's `options` are
+  // what the rate limit buckets' own pool is made from (it connects only when it leases); Sql wraps `connect`.
+  const em = {
+    getRepository: () => ({}),
+    getConnection: () => ({
+      getNativeClient: async () => ({ options: {}, connect: async () => Promise.reject(new Error('no database here')) }),
+    }),
+  };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(appConfig.KEY)
     .useValue(config)

@@ -2,7 +2,7 @@
  * API keys without a database: the key format, hashing and constant-time comparison (through timingSafeEqual); KeyVerifier in
  * a Nest testing module over a fake ApiKeyRepository — one read per key per TTL (none on the hot
  * path), concurrent first uses sharing it, revocation seen after the TTL, last_used_at at most once a
- * minute, refusals counted.
+ * minute, refusals counted, the budget each key answers to.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -12,6 +12,7 @@ import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
 import { generateKey, hashKey, parseKey, prefixFrom, sameHash } from '../../src/access/api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from '../../src/access/api-key.repository.js';
+import type { Budget } from '../../src/access/budget.js';
 import { KeyVerifier } from '../../src/access/key-verifier.js';
 import { appConfig, loadConfig } from '../../src/config/app-config.js';
 
@@ -77,9 +78,9 @@ class FakeKeys {
   /** Makes reads wait until released, to see concurrent first uses share one. */
   gate: Promise<void> | undefined;
 
-  add(kind: 'admin' | 'store', storeUuid: string | null = null): string {
+  add(kind: 'admin' | 'store', storeUuid: string | null = null, budget: Budget | null = null): string {
     const { key, prefix, hash } = generateKey(kind);
-    this.records.set(prefix, { prefix, kind, storeUuid, keyHash: hash, createdAt: new Date(), lastUsedAt: null, revokedAt: null });
+    this.records.set(prefix, { prefix, kind, storeUuid, keyHash: hash, createdAt: new Date(), lastUsedAt: null, revokedAt: null, budget });
     return key;
   }
 
@@ -115,10 +116,41 @@ describe('KeyVerifier', () => {
     const { verifier } = await verifierOver(keys, 60_000);
     for (let i = 0; i < 100; i++) {
       const verdict = await verifier.verify(key);
-      assert.deepEqual(verdict, { ok: true, caller: { kind: 'store', keyPrefix: prefixFrom(key), storeUuid: 'store-a' } });
+      assert.deepEqual(verdict, {
+        ok: true,
+        caller: { kind: 'store', keyPrefix: prefixFrom(key), storeUuid: 'store-a' },
+        budget: { rate: 100, burst: 200 },
+      });
     }
     assert.equal(keys.reads, 1);
     assert.deepEqual(keys.touches, [prefixFrom(key)], 'last_used_at once, not once per request');
+  });
+
+  it('the budget: a store key RATE_LIMIT_RATE/RATE_LIMIT_BURST unless it has its own, an admin key none unless it has its own', async () => {
+    const keys = new FakeKeys();
+    const store = keys.add('store', 'store-a');
+    const ownStore = keys.add('store', 'store-a', { rate: 5, burst: 7 });
+    const admin = keys.add('admin');
+    const ownAdmin = keys.add('admin', null, { rate: 1000, burst: 50 });
+    const registry = new Registry();
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        KeyVerifier,
+        { provide: ApiKeyRepository, useValue: keys },
+        { provide: appConfig.KEY, useValue: loadConfig({ RATE_LIMIT_RATE: '20', RATE_LIMIT_BURST: '30' }) },
+        { provide: Registry, useValue: registry },
+      ],
+    }).compile();
+    const verifier = moduleRef.get(KeyVerifier);
+    const budget = async (key: string) => {
+      const verdict = await verifier.verify(key);
+      assert.ok(verdict.ok);
+      return verdict.budget;
+    };
+    assert.deepEqual(await budget(store), { rate: 20, burst: 30 });
+    assert.deepEqual(await budget(ownStore), { rate: 5, burst: 7 });
+    assert.equal(await budget(admin), undefined, 'unlimited');
+    assert.deepEqual(await budget(ownAdmin), { rate: 1000, burst: 50 });
   });
 
   it('concurrent first uses of one key share one read', async () => {
