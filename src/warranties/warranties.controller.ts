@@ -8,7 +8,8 @@ import { ApiErrors } from '../common/api-docs.js';
 import type { RequestWithContext } from '../common/request-context.js';
 import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
 import { CreateWarrantyDto } from './dto/create-warranty.dto.js';
-import { DEFAULT_PAGE_SIZE, ListWarrantiesQuery } from './dto/list-warranties.query.js';
+import { DEFAULT_PAGE_SIZE } from '../common/page-limit.js';
+import { ListWarrantiesQuery } from './dto/list-warranties.query.js';
 import {
   batchResponse,
   BatchView,

@@ -1,11 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+import { IsOptional, ValidateBy } from 'class-validator';
+import { PageLimit } from '../../common/page-limit.js';
 import { decodeCursor } from '../page-cursor.js';
 import { OptionalText } from './field-rules.js';
-
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
 
 /** GET /api/warranties query: optional filters (ANDed), page size and the cursor of the previous page. */
 export class ListWarrantiesQuery {
@@ -18,12 +15,7 @@ export class ListWarrantiesQuery {
   @OptionalText('store_uuid', 'Only plans of this store. An unknown store gives an empty list.')
   store_uuid?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Page size.' })
-  @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : value))
-  @IsInt({ message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
-  @Min(1, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
-  @Max(MAX_PAGE_SIZE, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
+  @PageLimit()
   limit?: number;
 
   @ApiPropertyOptional({ type: String, description: 'Opaque `next_cursor` of the previous page.' })
