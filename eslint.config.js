@@ -14,6 +14,20 @@ export default tseslint.config(
     },
   },
   {
+    // A key digest compared with ===/!== leaks through timing how much of it matched: sameHash (timingSafeEqual) does it.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'BinaryExpression[operator=/^[!=]==?$/] > :matches(Identifier[name=/[Hh]ash|[Dd]igest/], MemberExpression[property.name=/[Hh]ash|[Dd]igest/], CallExpression[callee.name=/[Hh]ash|[Dd]igest/], CallExpression[callee.property.name=/[Hh]ash|[Dd]igest/], :matches(ChainExpression, TSNonNullExpression)[expression.property.name=/[Hh]ash|[Dd]igest/])',
+          message: 'Compare key digests with sameHash (constant time, crypto.timingSafeEqual), never with ===/!==.',
+        },
+      ],
+    },
+  },
+  {
     files: ['harness/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
@@ -33,5 +47,5 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
+  { files: ['**/*.js', '**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },
 );

@@ -7,11 +7,11 @@ import { priceItem } from '../src/pricing/price-item.js';
  * database and the service see the same stores, SKUs, item types and costs.
  */
 
-/** Store uuids are 15 hex chars, like the SPEC's `b21ad0676f26439`; the seed computes the same in SQL. */
+/** Store uuids are 15 hex chars, like the contract's `b21ad0676f26439`; the seed computes the same in SQL. */
 export const storeUuid = (index: number): string => md5(`store-${index}`).slice(0, 15);
 export const STORE_UUID_SQL = (indexExpr: string) => `substr(md5('store-' || (${indexExpr})::text), 1, 15)`;
 
-/** SKUs are 14 hex chars, like the SPEC's `986kjeo8fy9qhu`; a retailer's SKU space is shared by its stores. */
+/** SKUs are 14 hex chars, like the contract's `986kjeo8fy9qhu`; a retailer's SKU space is shared by its stores. */
 export const sku = (index: number): string => md5(`sku-${index}`).slice(0, 14);
 export const SKU_SQL = (indexExpr: string) => `substr(md5('sku-' || (${indexExpr})::text), 1, 14)`;
 

@@ -19,7 +19,7 @@ import { ArchiveRecordRepository } from '../src/archive/archive-record.repositor
 import { ArchiveSweeper } from '../src/archive/archive-sweeper.js';
 import { ArchiveUploader } from '../src/archive/archive-uploader.js';
 import { loadConfig } from '../src/config/app-config.js';
-import { databaseConnection } from '../src/database/database-url.js';
+import { databaseConnection } from '../src/config/database-url.js';
 import { Sql } from '../src/database/sql.js';
 import { MetricsModule } from '../src/metrics/metrics.module.js';
 import { WarrantiesModule } from '../src/warranties/warranties.module.js';
@@ -28,6 +28,7 @@ import { compileModule } from '../test/support/test-env.js';
 import { cpuPercent, MAX_REQUESTS_PER_ROW, readJob, reportProgress, reportResult, type MeasuredResult } from './child-protocol.js';
 import { LatencyHistogram } from './histogram.js';
 import { PostWorkload, type PostMix } from './workload.js';
+import { errorText } from '../src/common/error-text.js';
 
 export interface CeilingJob {
   /** The service's environment: database URL, pool size, archive lease, exactly as the service reads them. */
@@ -111,7 +112,7 @@ async function worker(): Promise<void> {
       ok++;
     } catch (error) {
       errors++;
-      if (firstErrors.length < 5) firstErrors.push(error instanceof Error ? error.message : String(error));
+      if (firstErrors.length < 5) firstErrors.push(errorText(error));
     }
   }
 }

@@ -14,6 +14,7 @@ import { pacedRun, type VariantRun } from './row.js';
 import type { Seeded } from './seed.js';
 import { progress, say, session } from './session.js';
 import { DEFAULT_POST_MIX } from './workload.js';
+import { errorText } from '../src/common/error-text.js';
 
 /**
  * The floor (issue 19): the service's CPU per GET and per POST against a bare Nest + pg app doing the
@@ -114,7 +115,7 @@ async function cpuRow(run: VariantRun, target: ServiceProcess, row: FloorRow, sc
   } catch (error) {
     if (session.interrupted) throw error;
     row.failure = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    say(`  ${row.request} ${row.target}, round ${row.round}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+    say(`  ${row.request} ${row.target}, round ${row.round}: FAILED ${errorText(error)}`);
   } finally {
     session.activeChild = undefined;
   }
@@ -163,7 +164,7 @@ export async function floorRows(run: VariantRun, seed: Seeded): Promise<FloorRow
     }
   } catch (error) {
     if (session.interrupted) throw error;
-    const failure = error instanceof Error ? error.message : String(error);
+    const failure = errorText(error);
     say(`  floor rows: FAILED ${failure}`);
     rows.push({
       variant: run.plan.variant.name,

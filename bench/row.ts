@@ -13,6 +13,7 @@ import type { LoadScenario } from './requests.js';
 import { progress, say, session } from './session.js';
 import type { VariantPlan } from './variant.js';
 import { withTimeout } from './with-timeout.js';
+import { errorText } from '../src/common/error-text.js';
 
 /**
  * One measured row: its load child (autocannon or our paced generator) run while the machine is
@@ -91,7 +92,7 @@ async function measure(
   } catch (error) {
     watch.sampler.endWindow();
     await watch.activity.stop();
-    throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${label}: ${errorText(error)}`, { cause: error });
   } finally {
     session.activeChild = undefined;
   }
@@ -131,7 +132,7 @@ export async function runRow(
   } catch (error) {
     if (session.interrupted) throw error;
     entry.failure = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    say(`  ${scenario} ${load}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+    say(`  ${scenario} ${load}: FAILED ${errorText(error)}`);
     const live = await withTimeout(
       fetch(`${url}/health/live`).then((r) => r.ok),
       3000,

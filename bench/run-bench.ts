@@ -35,6 +35,7 @@ import { deepAfterIds, seedWarranties, type Seeded } from './seed.js';
 import { cleanUp, installExitHandlers, progress, say, session } from './session.js';
 import { planVariant, runVariant, SERVICE_ROW_GROUPS } from './variant.js';
 import { DEFAULT_POST_MIX } from './workload.js';
+import { errorText } from '../src/common/error-text.js';
 
 function machineInfo(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -209,7 +210,7 @@ try {
   exitCode = await main();
 } catch (error) {
   progress.clear();
-  if (!session.interrupted) say(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (!session.interrupted) say(`\nbenchmark failed: ${errorText(error)}`);
   if (session.service && !session.interrupted) say(`service output:\n${session.service.tail()}`);
 } finally {
   progress.update('cleaning up');

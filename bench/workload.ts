@@ -1,6 +1,6 @@
 import { costCents, pickType, sku, storeUuid, title } from './catalog.js';
 
-/** The POST body, exactly the SPEC's five fields. */
+/** The POST body, exactly the contract's five fields. */
 export interface WarrantyPayload {
   store_uuid: string;
   item_type: string;

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Pricing versions as data (SPEC, Pricing versions). Seeds the table that used to live in code,
+ * Pricing versions as data (docs/contract/pricing.md). Seeds the table that used to live in code,
  * 2026-11-01, as the first default version, effective from the beginning (1970-01-01T00:00:00Z), so
  * every warranty priced before this migration is explained by a version in force at its time. The
  * seed is written out here rather than read from src/pricing/pricing-rules.ts: a migration must build

@@ -8,11 +8,12 @@ import { Logger } from 'nestjs-pino';
 import { AccessGate, DOCS_PATHS, DOCS_ROUTES } from './access/access.gate.js';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { applyHttpSecurity } from './common/http-security.js';
-import { guardHttpServer, requireHost } from './common/http-server-guards.js';
-import { RequestContextMiddleware } from './common/request-context.middleware.js';
+import { applyHttpSecurity } from './http/http-security.js';
+import { guardHttpServer, requireHost } from './http/http-server-guards.js';
+import { RequestContextMiddleware } from './http/request-context.middleware.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
+import { ERROR_CODES } from './error-codes.js';
 
 /** How the application is created, by main.ts (NestFactory) and by the tests (a Nest testing module) alike. */
 export function appOptions(): NestApplicationOptions {
@@ -41,7 +42,7 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   // Swagger UI's routes are outside Nest's router: the docs gate (DOCS_ACCESS) is mounted in front of
   // every path Swagger serves (page, assets, JSON, YAML), on the same router.
   app.use(DOCS_PATHS, app.get(AccessGate).expressHandlerFor('docs'));
-  SwaggerModule.setup(DOCS_ROUTES.ui, app, buildOpenApiDocument(app), {
+  SwaggerModule.setup(DOCS_ROUTES.ui, app, buildOpenApiDocument(app, ERROR_CODES), {
     jsonDocumentUrl: DOCS_ROUTES.json,
     yamlDocumentUrl: DOCS_ROUTES.yaml,
   });

@@ -7,13 +7,13 @@ import { ConfigModule } from '@nestjs/config';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, logLevelFrom, type AppConfig } from './config/app-config.js';
 import { listenProblem } from './common/free-port.js';
-import { trackForShutdown } from './common/http-shutdown.js';
-import { createLogger } from './common/logging.js';
+import { trackForShutdown } from './http/http-shutdown.js';
+import { createLogger } from './http/logging.js';
 import { Draining } from './health/draining.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
-import { settledDatabaseUrl } from './database/database-url.js';
+import { settledDatabaseUrl } from './config/database-url.js';
 import { ensureDevAdminKey } from './access/dev-admin-key.js';
 
 // Made before the configuration is read, so that configuration errors are logged too.
@@ -105,7 +105,7 @@ async function runPrimary(config: AppConfig): Promise<void> {
   try {
     await startPrimary(config, (started) => (embedded = started));
   } catch (error) {
-    // SPEC: a start-up that fails for any reason stops what it had started, the embedded database included.
+    // The contract (docs/contract/operations.md): a start-up that fails for any reason stops what it had started, the embedded database included.
     await embedded?.stop().catch(() => undefined); // bounded: a server that ignores the fast shutdown is killed
     throw error;
   }
@@ -121,7 +121,7 @@ async function startPrimary(config: AppConfig, started: (embedded: RunningPostgr
     url = embedded.url;
     log('log', 'started embedded PostgreSQL', { data_dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort });
   }
-  // sslmode=prefer/allow settled once, here: workers get the outcome (src/database/database-url.ts).
+  // sslmode=prefer/allow settled once, here: workers get the outcome (src/config/database-url.ts).
   const database = await settledDatabaseUrl(url);
   url = database.url;
   log('log', 'database connection', { tls: database.tls });

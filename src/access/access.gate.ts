@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ApiError } from '../common/api-error.js';
-import { toErrorBody } from '../common/error-body.js';
+import { ApiError } from '../http/api-error.js';
+import { toErrorBody } from '../http/error-body.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import type { Caller } from './api-key.js';
 import { KeyVerifier } from './key-verifier.js';
@@ -24,7 +24,7 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
 
 /**
- * Who may reach what (SPEC, Access): every `/api/…` request needs a live key (`Authorization: Bearer
+ * Who may reach what (docs/contract/access.md): every `/api/…` request needs a live key (`Authorization: Bearer
  * <key>`); `/metrics` and `/docs` need an admin key when METRICS_ACCESS / DOCS_ACCESS say `admin`;
  * everything else (health, `GET /`) is open. The gate never reads the path: each area's middleware is
  * mounted on the same router, with the same matching rules, as the routes it guards, so every spelling

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ApiError } from '../common/api-error.js';
+import { ApiError } from '../http/api-error.js';
 import type { RequestWithCaller } from './access.gate.js';
 
 /**

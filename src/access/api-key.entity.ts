@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
 /**
- * An API key (SPEC, Access). Only the SHA-256 of the key is kept; `prefix` is its public part
+ * An API key (docs/contract/access.md). Only the SHA-256 of the key is kept; `prefix` is its public part
  * (`wsk_store_1a2b3c4d5e6f`), unique, what people and the archive name a key by. A store key names
  * its store by `store_uuid` — not a foreign key: a key may be issued before the store's first POST.
  */

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { generateKey, hashKey, parseKey } from './api-key.js';
+import { generateKey, hashKey, parseKey, sameHash } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
 
-/** store_uuid's rule (SPEC, POST /api/warranties): a key can only be bound to a store that could post. */
+/** store_uuid's rule (docs/contract/warranties.md): a key can only be bound to a store that could post. */
 const STORE_UUID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type KeyRequest = { kind: 'admin' } | { kind: 'store'; storeUuid: string };
@@ -44,6 +44,6 @@ export class ApiKeysService {
   async findLive(key: string): Promise<ApiKeyRecord | undefined> {
     const parsed = parseKey(key);
     const record = parsed && (await this.keys.findByPrefix(parsed.prefix));
-    return record && record.revokedAt === null && record.keyHash === hashKey(key) ? record : undefined;
+    return record && record.revokedAt === null && sameHash(record.keyHash, hashKey(key)) ? record : undefined;
   }
 }

@@ -3,6 +3,7 @@ import { Counter, Registry } from 'prom-client';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { hashKey, parseKey, sameHash, type Caller } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
+import { errorText } from '../common/error-text.js';
 
 export type RejectionReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
 export type Verdict = { ok: true; caller: Caller } | { ok: false; reason: RejectionReason };
@@ -112,7 +113,7 @@ export class KeyVerifier {
       this.logger.warn({
         message: 'could not note a key as used',
         key_prefix: prefix,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
       }),
     );
   }

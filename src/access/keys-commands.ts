@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type AppConfig } from '../config/app-config.js';
-import { databaseConnection } from '../database/database-url.js';
+import { databaseConnection } from '../config/database-url.js';
 import { embeddedUrl, startEmbeddedPostgres } from '../database/embedded-postgres.js';
 import { applyMigrations } from '../database/migrate.js';
 import type { ApiKeyRecord } from './api-key.repository.js';

@@ -1,5 +1,6 @@
 import { prefixFrom } from './api-key.js';
 import type { KeysCommand } from './keys-commands.js';
+import { errorText } from '../common/error-text.js';
 
 const USAGE = `usage: npm run keys -- create --store <store_uuid>   a key for one store (it may not have posted yet)
        npm run keys -- create --admin                an admin key (everything, all stores)
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${errorText(error)}\n`);
     process.exit(1);
   },
 );

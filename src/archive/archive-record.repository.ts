@@ -9,6 +9,7 @@ import { Sql } from '../database/sql.js';
 import { archiveKey } from './archive-key.js';
 import type { ArchiveRecordSchema } from './archive-record.entity.js';
 import type { ArchiveDocument, ArchiveRecordRef } from './archive-record.js';
+import { errorText } from '../common/error-text.js';
 
 /** The archive_record table as Kysely sees it, inferred from the entity. */
 type ArchiveTables = InferKyselyDB<typeof ArchiveRecordSchema>;
@@ -217,7 +218,7 @@ export class ArchiveRecordRepository {
     this.logger.warn({
       message: 'could not mark uploaded archive records; they will be uploaded again after their lease',
       count,
-      error: error instanceof Error ? error.message : String(error),
+      error: errorText(error),
     });
   }
 }

@@ -1,4 +1,4 @@
-/** What lands in the archive for one accepted POST (SPEC, Archive). */
+/** What lands in the archive for one accepted POST (docs/contract/operations.md, Archive). */
 export interface ArchiveDocument {
   event_id: string;
   request_id: string;

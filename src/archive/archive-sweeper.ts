@@ -5,6 +5,7 @@ import { DatabaseOutage } from '../database/database-outage.js';
 import { ArchiveRecordRepository } from './archive-record.repository.js';
 import { ArchiveTarget } from './archive-target.js';
 import { ArchiveUploader } from './archive-uploader.js';
+import { errorText } from '../common/error-text.js';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -69,7 +70,7 @@ export class ArchiveSweeper implements OnApplicationBootstrap, BeforeApplication
         .catch((error: unknown) => {
           // A database outage is logged once (DatabaseOutage), not every sweep interval.
           if (isDatabaseUnavailable(error)) this.outage.failed(error);
-          else this.logger.warn({ message: 'archive sweep failed', error: error instanceof Error ? error.message : String(error) });
+          else this.logger.warn({ message: 'archive sweep failed', error: errorText(error) });
           this.schedule(this.config.archive.sweepIntervalMs);
         });
     }, delayMs);

@@ -35,8 +35,4 @@ export class S3ArchiveTarget extends ArchiveTarget {
   override describe(): string {
     return `s3://${this.settings.s3Bucket}${this.settings.s3Endpoint ? ` at ${this.settings.s3Endpoint}` : ''}`;
   }
-
-  destroy(): void {
-    this.client.destroy();
-  }
 }

@@ -2,8 +2,9 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Caller } from '../access/api-key.js';
 import { CurrentCaller } from '../access/caller.decorator.js';
-import { ApiErrors } from '../common/api-docs.js';
-import { DEFAULT_PAGE_SIZE } from '../common/page-limit.js';
+import { STORE_MISMATCH } from '../access/access-api-errors.js';
+import { ApiErrors, BAD_QUERY, UNAVAILABLE } from '../http/api-docs.js';
+import { DEFAULT_PAGE_SIZE } from '../http/page-limit.js';
 import { decodeChangeCursor } from './change-cursor.js';
 import { ChangesService } from './changes.service.js';
 import { ChangesQuery } from './dto/changes.query.js';
@@ -25,7 +26,7 @@ export class ChangesController {
       'every store, or one with `store_uuid`.',
   })
   @ApiOkResponse({ type: ChangesView })
-  @ApiErrors('400-query', 403, 503)
+  @ApiErrors(BAD_QUERY, STORE_MISMATCH, UNAVAILABLE)
   async list(@Query() query: ChangesQuery, @CurrentCaller() caller: Caller): Promise<ChangesView> {
     const page = await this.changes.page(caller, {
       after: query.cursor === undefined ? undefined : decodeChangeCursor(query.cursor),

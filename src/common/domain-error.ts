@@ -1,4 +1,4 @@
-import type { FieldProblem } from './api-error.js';
+import type { FieldProblem } from './field-problem.js';
 
 /** What went wrong, in the domain's words; the exception filter turns it into an HTTP status. */
 export type DomainErrorReason = 'not-found' | 'not-eligible' | 'forbidden' | 'conflict' | 'invalid';

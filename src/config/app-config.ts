@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
-import { databaseUrlProblems } from '../database/database-url.js';
+import { databaseUrlProblems } from './database-url.js';
 
 /** pino's (and most log tooling's) level names. */
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -202,7 +202,7 @@ class EnvReader {
   }
 }
 
-/** DATABASE_URL, with its parameters checked as they will be applied (src/database/database-url.ts). */
+/** DATABASE_URL, with its parameters checked as they will be applied (src/config/database-url.ts). */
 function databaseUrl(read: EnvReader): string | undefined {
   const url = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   if (url === undefined) return undefined;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConnectionProbe } from './connection-probe.js';
+import { errorText } from '../common/error-text.js';
 
 /**
  * Logs a database outage once per change of state, not once per failed request: the first failure
@@ -22,7 +23,7 @@ export class DatabaseOutage {
   failed(error: unknown): void {
     if (this.failures++ > 0) return;
     this.since = Date.now();
-    this.logger.warn({ message: 'database unavailable', error: error instanceof Error ? error.message : String(error) });
+    this.logger.warn({ message: 'database unavailable', error: errorText(error) });
   }
 
   /** A statement succeeded: the outage is over once a new connection answers too. */

@@ -4,15 +4,16 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ConnectionProbe } from './connection-probe.js';
 import { DatabaseOutage } from './database-outage.js';
-import { databaseConnection } from './database-url.js';
+import { databaseConnection } from '../config/database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
 import { DatabaseNotifications } from './notifications.js';
 import { Sql } from './sql.js';
 
 /**
  * MikroORM for the whole application. Entities are not listed here: each module registers its own
- * with `MikroOrmModule.forFeature` and `autoLoadEntities` collects them. Repositories fork the
- * EntityManager for their ORM work, so no per-request context middleware is needed.
+ * with `MikroOrmModule.forFeature` and `autoLoadEntities` collects them. Repositories use the
+ * EntityManager for statements only (`execute`, its Kysely), never its identity map, so there is no
+ * per-request context; inside a Sql transaction those paths refuse to run (sql.ts).
  */
 @Global()
 @Module({

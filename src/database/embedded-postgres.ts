@@ -5,8 +5,9 @@ import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { databaseConnection } from './database-url.js';
+import { databaseConnection } from '../config/database-url.js';
 import { listenProblem } from '../common/free-port.js';
+import { errorText } from '../common/error-text.js';
 
 export interface RunningPostgres {
   url: string;
@@ -226,12 +227,12 @@ export async function startEmbeddedPostgres(
       persistent: true,
       createPostgresUser: true,
       onLog: (message: unknown) => output.add(`${String(message)}\n`),
-      onError: (error: unknown) => output.add(`${error instanceof Error ? error.message : String(error)}\n`),
+      onError: (error: unknown) => output.add(`${errorText(error)}\n`),
     });
     try {
       await initdb.initialise();
     } catch (error) {
-      output.add(`${error instanceof Error ? error.message : String(error)}\n`);
+      output.add(`${errorText(error)}\n`);
       throw new EmbeddedPostgresError('creating the data folder (initdb) failed', dataDir, port, output);
     }
   }
@@ -248,12 +249,7 @@ export async function startEmbeddedPostgres(
     }
   } catch (error) {
     await stopServer(server);
-    throw new EmbeddedPostgresError(
-      `started, but could not be used: ${error instanceof Error ? error.message : String(error)}`,
-      dataDir,
-      port,
-      output,
-    );
+    throw new EmbeddedPostgresError(`started, but could not be used: ${errorText(error)}`, dataDir, port, output);
   }
   return {
     url: embeddedUrl(port, database, tls),

@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { databaseConnection } from './database-url.js';
+import { databaseConnection } from '../config/database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
 
 /** Applies pending migrations and returns their names. Used at start-up and by `npm run migration:up`. */

@@ -1,4 +1,4 @@
-import { databaseConnection } from './database-url.js';
+import { databaseConnection } from '../config/database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
 
 /**

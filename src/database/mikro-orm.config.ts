@@ -1,7 +1,7 @@
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
-import type { PgConnectionOptions } from './database-url.js';
+import type { PgConnectionOptions } from '../config/database-url.js';
 
 export interface OrmSettings {
   /** From databaseConnection(DATABASE_URL): never a URL here, which MikroORM would read only in part. */

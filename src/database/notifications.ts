@@ -3,6 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { backoffDelay } from '../common/backoff.js';
 import { Sql } from './sql.js';
+import { errorText } from '../common/error-text.js';
 
 /** What a listener is told: each notification's payload, and every (re)connection — after which it must assume it missed some. */
 export interface ChannelHandlers {
@@ -72,7 +73,7 @@ export class ChannelListener {
       await client.connect();
       await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
     } catch (error) {
-      this.lost(client, error instanceof Error ? error.message : String(error));
+      this.lost(client, errorText(error));
       return;
     }
     if (this.client !== client) return;

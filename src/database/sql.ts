@@ -31,6 +31,15 @@ export interface SqlOptions {
 interface OpenTransaction {
   client: PoolClient;
   afterCommit: (() => void)[];
+  /** Set when the transaction ends: timers and promises started inside it outlive it with its context. */
+  closed: boolean;
+}
+
+/** What an ORM query (em.execute, the ORM's Kysely, the unit of work) meets inside an open Sql transaction. */
+export class QueryOutsideTransactionError extends Error {
+  constructor() {
+    super('A query on the pool ran inside an open Sql transaction and would not have joined it: query through Sql.query there');
+  }
 }
 
 /**
@@ -47,8 +56,10 @@ interface OpenTransaction {
  *   worst case is one acquire wait plus one statement timeout.
  *
  * A transaction is ambient (AsyncLocalStorage): repositories called inside `transaction(work)` join
- * it without a handle being passed through every signature. Placeholders are `?`; never put a
- * literal `?` in SQL text.
+ * it without a handle being passed through every signature. The one rule for the other query paths
+ * (the ORM's `execute`, its Kysely, its unit of work), which cannot join it: they refuse to run inside
+ * it (QueryOutsideTransactionError) rather than silently run outside. Placeholders are `?`; never put
+ * a literal `?` in SQL text.
  */
 export class Sql {
   private readonly open = new AsyncLocalStorage<OpenTransaction>();
@@ -67,11 +78,33 @@ export class Sql {
     options: SqlOptions = {},
   ) {
     this.outcomeTimeoutMs = options.outcomeTimeoutMs ?? 5000;
+    void Promise.resolve(pool).then((resolved) => this.refuseOtherPathsInTransaction(resolved));
+  }
+
+  /** The transaction this async context runs in, while it is open. */
+  private current(): OpenTransaction | undefined {
+    const transaction = this.open.getStore();
+    return transaction && !transaction.closed ? transaction : undefined;
+  }
+
+  /**
+   * Every other path to the database takes a connection from this pool (pg's `pool.query` too): inside
+   * an open transaction, that connection is refused. Sql's own statements there use the transaction's.
+   */
+  private refuseOtherPathsInTransaction(pool: Pool): void {
+    const connect = pool.connect.bind(pool) as (callback?: (...args: unknown[]) => void) => Promise<PoolClient> | undefined;
+    pool.connect = ((callback?: (...args: unknown[]) => void) => {
+      if (!this.current()) return connect(callback);
+      const error = new QueryOutsideTransactionError();
+      if (!callback) return Promise.reject(error);
+      callback(error);
+      return undefined;
+    }) as Pool['connect'];
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     const statement: QueryConfig = { ...this.prepare(sql), values: [...params] };
-    const runner = this.open.getStore()?.client ?? (await this.pool);
+    const runner = this.current()?.client ?? (await this.pool);
     const result = await runner.query<T>(statement);
     this.outage?.recovered();
     return result.rows;
@@ -85,9 +118,9 @@ export class Sql {
    * other; not committed, the original error; not learned within the bound, CommitOutcomeUnknownError.
    */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    if (this.open.getStore()) return work();
+    if (this.current()) return work();
     const client = await (await this.pool).connect();
-    const transaction: OpenTransaction = { client, afterCommit: [] };
+    const transaction: OpenTransaction = { client, afterCommit: [], closed: false };
     let xid: string | undefined;
     let committing = false;
     let broken: Error | undefined;
@@ -111,6 +144,7 @@ export class Sql {
       else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       failure = { error };
     } finally {
+      transaction.closed = true;
       // A client whose connection failed is destroyed by the pool instead of being reused.
       client.release(broken);
     }
@@ -170,7 +204,7 @@ export class Sql {
 
   /** Calls `callback` after the open transaction commits (right away when there is none). */
   afterCommit(callback: () => void): void {
-    const transaction = this.open.getStore();
+    const transaction = this.current();
     if (transaction) transaction.afterCommit.push(callback);
     else callback();
   }

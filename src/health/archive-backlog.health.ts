@@ -3,6 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { ArchiveRecordRepository } from '../archive/archive-record.repository.js';
 import { ArchiveTarget } from '../archive/archive-target.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
+import { errorText } from '../common/error-text.js';
 
 /** Readiness is polled often; a check slower than this counts as down. */
 export const HEALTH_CHECK_TIMEOUT_MS = 1500;
@@ -29,7 +30,7 @@ export class ArchiveBacklogHealth {
       .attempt(async () => {
         const backlog = await this.records.backlog().catch((error: unknown) => {
           // Readiness is public: the reason goes to the log, the answer says only what failed.
-          this.logger.warn({ message: 'archive backlog check failed', error: error instanceof Error ? error.message : String(error) });
+          this.logger.warn({ message: 'archive backlog check failed', error: errorText(error) });
           throw new Error('backlog unknown');
         });
         return {

@@ -4,6 +4,7 @@ import { ConnectionProbe } from '../database/connection-probe.js';
 import { DatabaseOutage } from '../database/database-outage.js';
 import { Sql } from '../database/sql.js';
 import { HEALTH_CHECK_TIMEOUT_MS } from './archive-backlog.health.js';
+import { errorText } from '../common/error-text.js';
 
 /** `work`, or an error saying `what` failed when it fails or takes longer than HEALTH_CHECK_TIMEOUT_MS. */
 async function answers(work: Promise<unknown>, what: string): Promise<void> {
@@ -46,7 +47,7 @@ export class DatabaseHealth {
       if (failures.length === 0) return;
       // Readiness is public: the reason goes to the log (once per outage), the answer says only what failed.
       const cause = failures[0].cause;
-      this.outage.failed(new Error(`readiness: ${failures[0].message}: ${cause instanceof Error ? cause.message : String(cause)}`));
+      this.outage.failed(new Error(`readiness: ${failures[0].message}: ${errorText(cause)}`));
       throw new Error(failures.map((failure) => failure.message).join('; '));
     });
   }

@@ -7,8 +7,9 @@ import {
   type ParameterObject,
   type ReferenceObject,
   type ResponseObject,
+  type SchemaObject,
 } from '@nestjs/swagger';
-import { errorResponseObject, INTERNAL_ERROR_EXAMPLE, UNAUTHORIZED_EXAMPLES } from '../common/api-docs.js';
+import { errorResponseObject, INTERNAL_ERROR_EXAMPLE, UNAUTHORIZED_EXAMPLES, UNAVAILABLE } from '../http/api-docs.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 
 /** The service's package.json (the repository root; /app in the image): the document's version is the package's. */
@@ -77,8 +78,11 @@ function moveExtensionsIntoSchema(parameter: ParameterObject | ReferenceObject):
   }
 }
 
-/** The OpenAPI document served at /docs-json (and shown at /docs). */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+/**
+ * The OpenAPI document served at /docs-json (and shown at /docs). `errorCodes`: every code an error
+ * body can carry (src/error-codes.ts), published as the enum ErrorCode.
+ */
+export function buildOpenApiDocument(app: INestApplication, errorCodes: readonly string[]): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Warranty service')
     .setDescription(
@@ -105,7 +109,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) => OPERATION_IDS[`${controller}.${method}`] ?? `${controller}_${method}`,
   });
+  documentErrorCodes(document, errorCodes);
   return finishDocument(document, app.get<AppConfig>(appConfig.KEY).access);
+}
+
+/** The error body's `code` as a named enum, so generated clients get a union of the codes. */
+function documentErrorCodes(document: OpenAPIObject, errorCodes: readonly string[]): void {
+  const schemas = document.components!.schemas!;
+  const description = 'Stable, machine-readable.';
+  schemas.ErrorCode = { type: 'string', enum: [...errorCodes], description };
+  const view = schemas.ErrorResponseView as SchemaObject;
+  view.properties!.code = { example: 'VALIDATION_FAILED', description, allOf: [{ $ref: '#/components/schemas/ErrorCode' }] };
 }
 
 /**
@@ -147,7 +161,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseView' }, examples: UNAUTHORIZED_EXAMPLES } },
     },
-    ServiceUnavailable: withRequestId(errorResponseObject(503)),
+    ServiceUnavailable: withRequestId(errorResponseObject(UNAVAILABLE)),
     ...(access.metrics === 'admin' ? { AdminOnly: ADMIN_ONLY_RESPONSE } : {}),
   };
 
@@ -171,7 +185,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
       if (!operation) continue;
-      // `/api/…` needs a key (SPEC, Access); health, GET / and (unless METRICS_ACCESS=admin) /metrics are open.
+      // `/api/…` needs a key (docs/contract/access.md); health, GET / and (unless METRICS_ACCESS=admin) /metrics are open.
       operation.security = keyed(path) ? [{ [SECURITY_SCHEME]: [] }] : [];
       if (keyed(path)) operation.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
       // A key this instance has not verified lately is read from the database: 503 when it cannot be.

@@ -12,7 +12,7 @@ const later = (a: PricingVersion, b: PricingVersion) =>
 const names = (version: PricingVersion, storeUuid: string | undefined) => storeUuid !== undefined && version.storeUuids.includes(storeUuid);
 
 /**
- * The version in force for `storeUuid` at `t` (SPEC): the latest version naming that store with
+ * The version in force for `storeUuid` at `t` (docs/contract/pricing.md): the latest version naming that store with
  * effectiveFrom ≤ t; if none, the latest default version with effectiveFrom ≤ t. `storeUuid`
  * undefined: the default table (a store no version names). Undefined when nothing has started yet.
  */

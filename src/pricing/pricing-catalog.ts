@@ -6,6 +6,7 @@ import { DatabaseNotifications, type ChannelListener } from '../database/notific
 import { snapshotAt, type InForceSnapshot } from './in-force.js';
 import { PricingVersionRepository } from './pricing-version.repository.js';
 import { isDefaultVersion, type PricingVersion } from './pricing-version.js';
+import { errorText } from '../common/error-text.js';
 
 /** The channel a publication or withdrawal is announced on (NOTIFY, delivered at commit). */
 export const PRICING_CHANNEL = 'pricing_versions';
@@ -134,7 +135,7 @@ export class PricingCatalog implements OnModuleInit, OnApplicationShutdown {
       else
         this.logger.warn({
           message: 'reloading the pricing versions failed',
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
         });
     }
   }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ITEM_TYPE_VALUES, MONEY_DECIMALS } from '../openapi/schema-extensions.js';
+import { MONEY_DECIMALS } from '../openapi/schema-extensions.js';
+import { ITEM_TYPE_VALUES } from './pricing-fields.js';
 import { acceptedItemTypes } from './eligibility.js';
 import { centsToAmount } from '../common/money.js';
 import { rateFromBasisPoints, type PricingTable } from './pricing-table.js';

@@ -12,7 +12,7 @@ const immutable = (table: string): TriggerDef[] => [
 ];
 
 /**
- * A published price list (SPEC, Pricing versions). Never updated: a scheduled version may only be
+ * A published price list (docs/contract/pricing.md). Never updated: a scheduled version may only be
  * deleted (withdrawn) before its time, which removes its item types and plans with it. `id` is the
  * publication order, which breaks ties between versions with the same `effective_from`.
  * `store_uuids` empty: a default version, for every store; otherwise that list's whole table.

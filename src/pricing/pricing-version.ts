@@ -1,6 +1,6 @@
 import type { PricingTable } from './pricing-table.js';
 
-/** A published price list: its table, from when it holds, and for whom (SPEC, Pricing versions). */
+/** A published price list: its table, from when it holds, and for whom (docs/contract/pricing.md). */
 export interface PricingVersion {
   table: PricingTable;
   /** Epoch milliseconds. */

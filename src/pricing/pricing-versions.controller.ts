@@ -1,8 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../access/admin-only.guard.js';
-import { ApiError } from '../common/api-error.js';
-import { ApiErrors } from '../common/api-docs.js';
+import { ApiError } from '../http/api-error.js';
+import { ADMIN_ONLY } from '../access/access-api-errors.js';
+import { ApiErrors, NOT_JSON, PAYLOAD_TOO_LARGE } from '../http/api-docs.js';
+import {
+  BAD_VERSION_BODY,
+  BAD_VERSION_PATH,
+  INVALID_PRICING,
+  VERSION_EXISTS,
+  VERSION_IN_FORCE,
+  VERSION_NOT_FOUND,
+} from './pricing-api-errors.js';
 import { parseInstant } from '../common/instant.js';
 import { centsFromAmount } from '../common/money.js';
 import { PublishVersionDto } from './dto/publish-version.dto.js';
@@ -72,7 +81,7 @@ export class PricingVersionsController {
     },
   })
   @ApiCreatedResponse({ type: PricingVersionView, description: 'Published; every instance follows it from `effective_from`.' })
-  @ApiErrors('400-version-body', 'admin-only', '409-version-exists', 413, 415, '422-pricing')
+  @ApiErrors(BAD_VERSION_BODY, ADMIN_ONLY, VERSION_EXISTS, PAYLOAD_TOO_LARGE, NOT_JSON, INVALID_PRICING)
   async publish(@Body() dto: PublishVersionDto): Promise<PricingVersionView> {
     return pricingVersionView(await this.versions.publish(draftOf(dto)));
   }
@@ -84,7 +93,7 @@ export class PricingVersionsController {
     description: '`scheduled`, `in_force` (the table of at least one store now) or `superseded`; by effective_from.',
   })
   @ApiOkResponse({ type: PricingVersionListView })
-  @ApiErrors('admin-only')
+  @ApiErrors(ADMIN_ONLY)
   async list(): Promise<PricingVersionListView> {
     return { versions: (await this.versions.list()).map(pricingVersionView) };
   }
@@ -100,7 +109,7 @@ export class PricingVersionsController {
   })
   @ApiParam({ name: 'version', type: String, description: 'The version’s name. Example: `2027-01-01`.' })
   @ApiNoContentResponse({ description: 'Withdrawn: no instance will switch to it.' })
-  @ApiErrors('400-version-path', 'admin-only', '404-version', '409-version-in-force')
+  @ApiErrors(BAD_VERSION_PATH, ADMIN_ONLY, VERSION_NOT_FOUND, VERSION_IN_FORCE)
   async withdraw(@Param('version') version: string): Promise<void> {
     if (!VERSION_NAME.test(version))
       throw ApiError.validation([{ field: 'version', message: 'may only contain A-Z, a-z, 0-9, ., _ and -' }]);

@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Caller } from '../access/api-key.js';
 import { CurrentCaller } from '../access/caller.decorator.js';
-import { ApiErrors } from '../common/api-docs.js';
+import { STORE_MISMATCH } from '../access/access-api-errors.js';
+import { ApiErrors, BAD_BODY, NOT_JSON, PAYLOAD_TOO_LARGE } from '../http/api-docs.js';
+import { BAD_STORE_QUERY, NOT_ELIGIBLE } from './pricing-api-errors.js';
 import { centsFromAmount } from '../common/money.js';
 import { PricingQuery } from './dto/pricing.query.js';
 import { QuoteRequestDto } from './dto/quote.dto.js';
@@ -27,7 +29,7 @@ export class PricingController {
       'half up to the cent; `next` is the version scheduled to replace it. An item outside these rules gets 422 ITEM_NOT_ELIGIBLE.',
   })
   @ApiOkResponse({ type: PricingTableView })
-  @ApiErrors('400-store-query', 403)
+  @ApiErrors(BAD_STORE_QUERY, STORE_MISMATCH)
   getPricing(@Query() query: PricingQuery, @CurrentCaller() caller: Caller): PricingTableView {
     const { version, next } = this.pricing.tableFor(caller, query.store_uuid);
     return pricingTableView(version, next);
@@ -44,7 +46,7 @@ export class PricingController {
   })
   @ApiBody({ type: QuoteRequestDto, examples: { seed: { summary: 'Furniture at 150.00', value: QUOTE_EXAMPLE } } })
   @ApiOkResponse({ type: QuoteView, description: 'The plans, and the version that priced them.' })
-  @ApiErrors('400-body', 403, 413, 415, 422)
+  @ApiErrors(BAD_BODY, STORE_MISMATCH, PAYLOAD_TOO_LARGE, NOT_JSON, NOT_ELIGIBLE)
   quote(@Body() dto: QuoteRequestDto, @CurrentCaller() caller: Caller): QuoteView {
     return quoteView(this.pricing.offer(caller, dto.store_uuid, dto.item_type, centsFromAmount(dto.item_cost)));
   }

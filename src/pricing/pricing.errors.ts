@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../common/api-error.js';
+import type { FieldProblem } from '../common/field-problem.js';
 import { DomainError } from '../common/domain-error.js';
 
 /** The item gets no plan; `details` name the pricing rule that failed (unknown type, or cost out of range). */

@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../common/api-error.js';
+import type { FieldProblem } from '../common/field-problem.js';
 import { centsToAmount } from '../common/money.js';
 import { planPrice } from './price-item.js';
 import type { PlanRule, PricingTable } from './pricing-table.js';
@@ -27,7 +27,7 @@ function repeats<T>(values: readonly T[], each: (value: T, index: number, first:
 }
 
 /**
- * Every pricing rule a draft breaks (SPEC: a type twice, min_cost ≥ max_cost, a duration twice or
+ * Every pricing rule a draft breaks (docs/contract/pricing.md: a type twice, min_cost ≥ max_cost, a duration twice or
  * not 1–120 months, a price ≤ 0 anywhere in the range, effective_from more than a minute before
  * `now`; and a store named twice), one entry per broken rule, naming where. Empty: publishable. Pure.
  * A plan's price is base + rate × cost with base and rate ≥ 0, so it is lowest at min_cost; both

@@ -3,12 +3,15 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiCreatedResponse, ApiParam, Api
 import type { Response } from 'express';
 import type { Caller } from '../access/api-key.js';
 import { CurrentCaller } from '../access/caller.decorator.js';
-import { ApiError } from '../common/api-error.js';
-import { ApiErrors } from '../common/api-docs.js';
-import type { RequestWithContext } from '../common/request-context.js';
+import { ApiError } from '../http/api-error.js';
+import { STORE_MISMATCH } from '../access/access-api-errors.js';
+import { ApiErrors, BAD_BODY, BAD_ID, BAD_QUERY, NOT_JSON, PAYLOAD_TOO_LARGE, UNAVAILABLE, UNAVAILABLE_WRITE } from '../http/api-docs.js';
+import { NOT_ELIGIBLE } from '../pricing/pricing-api-errors.js';
+import { WARRANTY_NOT_FOUND } from './warranty-api-errors.js';
+import type { RequestWithContext } from '../http/request-context.js';
 import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
-import { CreateWarrantyDto } from './dto/create-warranty.dto.js';
-import { DEFAULT_PAGE_SIZE } from '../common/page-limit.js';
+import { CreateWarrantyDto, EXAMPLE_SUBMISSION } from './dto/create-warranty.dto.js';
+import { DEFAULT_PAGE_SIZE } from '../http/page-limit.js';
 import { ListWarrantiesQuery } from './dto/list-warranties.query.js';
 import {
   batchResponse,
@@ -21,17 +24,10 @@ import {
 } from './dto/warranty.view.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { WarrantiesService, type BatchEntry, type SubmissionContext } from './warranties.service.js';
-import { RequestValidationPipe } from '../common/validation.pipe.js';
+import { RequestValidationPipe } from '../http/validation.pipe.js';
 
-const SEED_PAYLOAD = {
-  store_uuid: 'b21ad0676f26439',
-  item_type: 'furniture',
-  item_sku: '986kjeo8fy9qhu',
-  item_cost: 150.0,
-  item_title: "Amy's Sectional Sofa",
-};
 const BATCH_EXAMPLE = {
-  store_uuid: SEED_PAYLOAD.store_uuid,
+  store_uuid: EXAMPLE_SUBMISSION.store_uuid,
   items: [
     { item_type: 'furniture', item_sku: '986kjeo8fy9qhu', item_cost: 150.0, item_title: "Amy's Sectional Sofa" },
     { item_type: 'electronics', item_sku: 'tv-55-oled', item_cost: 1299.99, item_title: '55" OLED TV' },
@@ -63,10 +59,10 @@ export class WarrantiesController {
       'Upserts the store and the item, and replaces the item’s plans with what the active pricing table offers (GET /api/pricing). ' +
       'Idempotent: re-sending the same payload changes nothing and answers 200.',
   })
-  @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: SEED_PAYLOAD } } })
+  @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: EXAMPLE_SUBMISSION } } })
   @ApiCreatedResponse({ type: WarrantiesView, description: 'At least one plan was created.' })
   @ApiOkResponse({ type: WarrantiesView, description: 'Plans already existed; they were updated or stayed as they were.' })
-  @ApiErrors('400-body', 403, 413, 415, 422, '503-write')
+  @ApiErrors(BAD_BODY, STORE_MISMATCH, PAYLOAD_TOO_LARGE, NOT_JSON, NOT_ELIGIBLE, UNAVAILABLE_WRITE)
   async submit(
     @Body() dto: CreateWarrantyDto,
     @Req() request: RequestWithContext,
@@ -92,7 +88,7 @@ export class WarrantiesController {
   })
   @ApiBody({ type: CreateWarrantyBatchDto, examples: { seed: { summary: 'Two items', value: BATCH_EXAMPLE } } })
   @ApiOkResponse({ type: BatchView, description: 'One result per item: 201/200 with its plans, or 400/422 with its error.' })
-  @ApiErrors('400-body', 403, 413, 415, '503-write')
+  @ApiErrors(BAD_BODY, STORE_MISMATCH, PAYLOAD_TOO_LARGE, NOT_JSON, UNAVAILABLE_WRITE)
   async submitBatch(
     @Body() dto: CreateWarrantyBatchDto,
     @Req() request: RequestWithContext,
@@ -120,12 +116,10 @@ export class WarrantiesController {
     description: 'Every filter is optional; given filters are ANDed. Without filters, all plans, one page at a time.',
   })
   @ApiOkResponse({ type: WarrantyPageView })
-  @ApiErrors('400-query', 403, 503)
+  @ApiErrors(BAD_QUERY, STORE_MISMATCH, UNAVAILABLE)
   async list(@Query() query: ListWarrantiesQuery, @CurrentCaller() caller: Caller): Promise<WarrantyPageView> {
+    // ListWarrantiesQuery has refused any cursor decodeCursor does not accept.
     const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && afterId === undefined) {
-      throw ApiError.validation([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
-    }
     const page = await this.warranties.list(
       {
         storeUuid: query.store_uuid,
@@ -148,7 +142,7 @@ export class WarrantiesController {
     schema: { type: 'integer', format: 'int64', minimum: 1, maximum: MAX_ID },
   })
   @ApiOkResponse({ type: WarrantyView })
-  @ApiErrors('400-id', 404, 503)
+  @ApiErrors(BAD_ID, WARRANTY_NOT_FOUND, UNAVAILABLE)
   async findOne(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<WarrantyView> {
     if (!/^[1-9]\d{0,15}$/.test(id) || Number(id) > MAX_ID) {
       throw ApiError.validation([{ field: 'id', message: 'must be a positive integer' }]);

@@ -10,15 +10,12 @@ import { BATCH_SUBMITTED, BatchSubmittedEvent } from './events/batch-submitted.e
 import { ITEMS_SUBMITTED, ItemsSubmittedEvent } from './events/items-submitted.event.js';
 import { SubmissionMetrics } from './submission-metrics.js';
 import { SubmissionWriter, type PricedItem } from './submission-writer.js';
-import type { SubmissionResult, SubmittedItem, Warranty, WarrantyFilter } from './warranty.js';
+import type { BatchOutcome, SubmissionResult, SubmittedItem, Warranty, WarrantyFilter } from './warranty.js';
 import { ItemNotEligibleError, StoreMismatchError, WarrantyNotFoundError } from './warranty.errors.js';
 import { WarrantyRepository } from './warranty.repository.js';
 
 /** An entry of a batch as the controller hands it over: a valid item, or why it was refused (400). */
 export type BatchEntry = { item: Omit<SubmittedItem, 'store_uuid'> } | { refused: unknown };
-
-/** What became of a batch entry: saved (its result), or refused (by validation or pricing) and why. */
-export type BatchOutcome = { result: SubmissionResult } | { refused: unknown };
 
 /** Where a submission came from, for whoever listens to it (the archive keeps it). */
 export interface SubmissionContext {
@@ -30,7 +27,7 @@ export interface SubmissionContext {
   caller: Caller;
 }
 
-/** A store key may only act for its own store (SPEC, Access); an admin key for any. */
+/** A store key may only act for its own store (docs/contract/access.md); an admin key for any. */
 function assertMayActFor(caller: Caller, storeUuid: string): void {
   if (caller.kind === 'store' && caller.storeUuid !== storeUuid) throw new StoreMismatchError(caller.storeUuid, 'store_uuid', storeUuid);
 }

@@ -44,3 +44,6 @@ export interface WarrantyFilter {
   afterId?: number;
   limit: number;
 }
+
+/** What became of a batch entry: saved (its result), or refused (by validation or pricing) and why. */
+export type BatchOutcome = { result: SubmissionResult } | { refused: unknown };

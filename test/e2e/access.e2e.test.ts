@@ -1,5 +1,5 @@
 /**
- * Access (SPEC, Access; issue 10) on a real PostgreSQL through real HTTP: 401 for no, malformed,
+ * Access (docs/contract/access.md; issue 10) on a real PostgreSQL through real HTTP: 401 for no, malformed,
  * unknown or revoked keys (with WWW-Authenticate: Bearer and nothing written); store keys scoped to
  * their store (403 STORE_MISMATCH, own rows only, 404 for another store's plan); admin keys see
  * everything; revocation within the cache TTL; last_used_at at most once a minute; refusals on

@@ -1,5 +1,5 @@
 /**
- * POST /api/warranties/batch (SPEC; issue 11 part 2) on real PostgreSQL: one result per item in order,
+ * POST /api/warranties/batch (docs/contract/warranties.md; issue 11 part 2) on real PostgreSQL: one result per item in order,
  * each item validated, priced and saved on its own with the single POST's rules, the same SKU twice
  * (the later wins), a bad envelope writes nothing, one archive record for the request, 1 MiB bodies,
  * store keys.

@@ -369,7 +369,7 @@ describe('GET /api/warranties and /api/warranties/:id (real HTTP, real PostgreSQ
       }
     });
 
-    it('the Warranty object matches the SPEC example field by field (seeded furniture at 150.00)', async () => {
+    it('the Warranty object matches the contract’s example field by field (seeded furniture at 150.00)', async () => {
       const row = expected({ store_uuid: 'store-a', sku: 'sku-1' })[0];
       const reply = await send(app.url, `/api/warranties/${row.id}`);
       assert.deepEqual(

@@ -1,7 +1,7 @@
 /**
  * The hostile-input suite (issue 8): over 10,000 requests from a fixed seed against the service as its
  * own process, across classes of bad input. Every answer: status below 500, X-Request-Id, and for 400+
- * the SPEC's error JSON with the status in it. Afterwards: nothing refused was written (rows of store,
+ * the contract's error JSON with the status in it. Afterwards: nothing refused was written (rows of store,
  * item, warranty and archive_record, and archive objects, match exactly the accepted requests), and the
  * process is still live with bounded memory. Per-class counts are printed as test diagnostics.
  */
@@ -121,7 +121,7 @@ const UNICODE_PIECES = ['a', 'é', 'e\u0301', '€', '📦', '\uFE0F', '\u2764\u
 /** Refused in a SKU; the first four in a title too. ZWJ: fine in a title (emoji sequences), a format character in a SKU. */
 const REFUSED_PIECES = ['\u202E', '\u2066', '\uFFFF', '\u{1FFFE}', '\u200B', '\uFEFF', '\uE000', '\u{F0000}', '\u{E0001}', '\u200D'];
 const long = (n: number) => 'x'.repeat(n);
-/** The SPEC's longest value of each string field (after trimming). */
+/** The contract's longest value of each string field (after trimming). */
 const MAX_LENGTH: Record<string, number> = { store_uuid: 64, item_type: 64, item_sku: 128, item_title: 255, extra_field: 0 };
 
 /** Every class: its name and its requests, all generated up front from the seed. */
@@ -517,7 +517,7 @@ describe('hostile input (service process, fixed seed)', () => {
     await service?.stop('SIGTERM', 10_000);
   });
 
-  it('over 10,000 hostile requests: never 500, always X-Request-Id and, for errors, the SPEC’s error JSON', async (t: TestContext) => {
+  it('over 10,000 hostile requests: never 500, always X-Request-Id and, for errors, the contract’s error JSON', async (t: TestContext) => {
     const started = performance.now();
     let total = 0;
     const failures: string[] = [];

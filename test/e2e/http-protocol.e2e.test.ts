@@ -1,6 +1,6 @@
 /**
  * What the HTTP layer itself answers, and bodies that parse but must not go further: every answer is
- * the SPEC's JSON error with an X-Request-Id (issue 8, items 1, 2, 4, 11), and nothing is written.
+ * the contract's JSON error with an X-Request-Id (issue 8, items 1, 2, 4, 11), and nothing is written.
  */
 import assert from 'node:assert/strict';
 import { METHODS } from 'node:http';
@@ -9,7 +9,7 @@ import { assertError, assertNothingWritten } from '../support/api-assertions.js'
 import { defaultKey, post, send } from '../../harness/http-client.js';
 import { asReply, rawExchange } from '../support/raw-http.js';
 import { appWithDatabase, SEED_PAYLOAD } from '../support/test-env.js';
-import { MAX_JSON_DEPTH } from '../../src/common/json-body-check.js';
+import { MAX_JSON_DEPTH } from '../../src/http/json-body-check.js';
 
 const FIELDS = ['store_uuid', 'item_type', 'item_sku', 'item_cost', 'item_title'] as const;
 const VALID = { ...SEED_PAYLOAD, store_uuid: 'protocol-store', item_sku: 'protocol-sku' };
@@ -38,6 +38,46 @@ describe('HTTP protocol edges and hostile bodies (real HTTP, real PostgreSQL)', 
         assertError(reply, 400, 'VALIDATION_FAILED', [field]);
       });
     }
+    // No field takes a nested value (each is a scalar or a fixed shape), so validation refuses a deep one
+    // too: at the boundary only the message shows which refused it, and in a batch the scope (item or request).
+    const TOO_DEEP = `is nested more than ${MAX_JSON_DEPTH} levels deep`;
+    it(`the boundary: a body ${MAX_JSON_DEPTH - 1} or ${MAX_JSON_DEPTH} levels deep reaches validation, ${MAX_JSON_DEPTH + 1} is refused for its depth`, async () => {
+      // The body is one level more than item_cost's value.
+      for (const levels of [MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH]) {
+        const reply = await post(fixture.app.url, withRaw('item_cost', nested(levels - 1)));
+        assertError(reply, 400, 'VALIDATION_FAILED', ['item_cost']);
+        assert.notEqual(reply.body.details[0].message, TOO_DEEP, `${levels} levels`);
+      }
+      const reply = await assertNothingWritten(fixture.sql, () => post(fixture.app.url, withRaw('item_cost', nested(MAX_JSON_DEPTH))));
+      assertError(reply, 400, 'VALIDATION_FAILED', ['item_cost']);
+      assert.equal(reply.body.details[0].message, TOO_DEEP);
+    });
+    it(`the boundary in a batch: an item ${MAX_JSON_DEPTH} levels deep is that item's own 400, one level more refuses the request`, async () => {
+      // Envelope, items array and item object are three levels: the item's title adds the rest.
+      const batch = (titleLevels: number) =>
+        send(fixture.app.url, '/api/warranties/batch', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          // JSON.stringify leaves out the items' store_uuid (undefined): a batch item has none.
+          body: JSON.stringify({
+            store_uuid: 'protocol-batch',
+            items: [
+              { ...VALID, store_uuid: undefined, item_title: '\u0000RAW' },
+              { ...VALID, store_uuid: undefined, item_sku: 'protocol-batch-ok' },
+            ],
+          }).replace('"\\u0000RAW"', nested(titleLevels)),
+        });
+      const atLimit = await batch(MAX_JSON_DEPTH - 3);
+      assert.equal(atLimit.status, 200, atLimit.text);
+      assert.deepEqual(
+        atLimit.body.results.map((result: { status: number }) => result.status),
+        [400, 201],
+      );
+      assert.deepEqual(atLimit.body.results[0].error.details, [{ field: 'item_title', message: 'must be a string' }]);
+      const reply = await assertNothingWritten(fixture.sql, () => batch(MAX_JSON_DEPTH - 2));
+      assertError(reply, 400, 'VALIDATION_FAILED', ['items']);
+      assert.equal(reply.body.details[0].message, TOO_DEEP);
+    });
     it('an extra field nested deeply is named, with the other problems', async () => {
       const body = JSON.stringify({ ...VALID, item_cost: 'x' }).replace(/}$/, `,"extra":${nested(5000)}}`);
       const reply = await post(fixture.app.url, body);

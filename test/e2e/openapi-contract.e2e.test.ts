@@ -16,7 +16,7 @@ import { COMMITTED_DOCUMENT, openApiDocumentWithoutDatabase, openApiJson } from 
 import { schemaValidator } from '../support/openapi-validator.js';
 import { withPort } from '../support/tcp-proxy.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
-import { ERROR_CODES } from '../../src/common/error-response.view.js';
+import { ERROR_CODES } from '../../src/error-codes.js';
 import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import { pricingTableView } from '../../src/pricing/pricing-table.view.js';
 

@@ -44,7 +44,7 @@ async function sendWithin(url: string, path: string, ms: number, init: RequestIn
   }
 }
 
-/** A 503 as the SPEC wants it: JSON error SERVICE_UNAVAILABLE with a Retry-After in seconds. */
+/** A 503 as the contract wants it: JSON error SERVICE_UNAVAILABLE with a Retry-After in seconds. */
 function assertUnavailable(reply: Reply): void {
   assertError(reply, 503, 'SERVICE_UNAVAILABLE');
   const retryAfter = reply.headers.get('retry-after');

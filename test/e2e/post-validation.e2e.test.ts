@@ -1,5 +1,5 @@
 /**
- * POST /api/warranties input rules (SPEC table): every rejected request is a JSON error naming exactly
+ * POST /api/warranties input rules (docs/contract/warranties.md, field table): every rejected request is a JSON error naming exactly
  * the offending fields, and writes nothing at all (store, item, warranty, archive_record unchanged).
  */
 import assert from 'node:assert/strict';

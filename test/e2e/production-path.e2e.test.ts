@@ -1,5 +1,5 @@
 /**
- * The production path, rehearsed (SPEC, Operations: "The production path works as documented" and "TLS to
+ * The production path, rehearsed (docs/contract/operations.md: "The production path works as documented" and "TLS to
  * PostgreSQL"; issue 17). The image's layout in a temporary folder — the compiled JavaScript the image
  * copies, production dependencies installed by the Dockerfile's own line, no TypeScript compiler — run as
  * an unprivileged user with NODE_ENV=production, against a PostgreSQL that accepts only TLS (a CA and a
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { freePort } from '../../src/common/free-port.js';
-import { databaseConnection } from '../../src/database/database-url.js';
+import { databaseConnection } from '../../src/config/database-url.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/database/embedded-postgres.js';
 import { applyMigrations } from '../../src/database/migrate.js';
 import { bearer, post, send } from '../../harness/http-client.js';

@@ -3,16 +3,18 @@
  * ItemRepository, WarrantyRepository) and SubmissionWriter from a Nest testing module over a fresh
  * database — what each statement does, the outcome of a write being that of its items saved one
  * after another, the lock-free answer to unchanged re-sends, one lock order for crossing writers, and
- * a deadlocked write run again as a whole. The HTTP side of the same: crossing-writers.e2e.test.ts.
+ * a deadlocked write run again as a whole, and the one rule for the other query paths inside an open
+ * Sql transaction. The HTTP side of the same: crossing-writers.e2e.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { TestingModule } from '@nestjs/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../../src/config/app-config.js';
-import { Sql } from '../../src/database/sql.js';
+import { QueryOutsideTransactionError, Sql } from '../../src/database/sql.js';
 import { ItemRepository, type ItemFacts } from '../../src/items/item.repository.js';
 import { ItemsModule } from '../../src/items/items.module.js';
 import { MetricsModule } from '../../src/metrics/metrics.module.js';
@@ -404,6 +406,35 @@ describe('the write path on PostgreSQL (testing module, no HTTP)', () => {
         await watcher.end();
       }
       assert.equal(await retries('deadlock'), before + 1);
+    });
+  });
+
+  describe('one query path inside a transaction', () => {
+    it('the ORM paths (execute, Kysely) refuse to run inside an open Sql transaction instead of running outside it', async () => {
+      const em = moduleRef.get(EntityManager);
+      // The ORM wraps what the pool refused in its own exception; the message is ours.
+      const refused = { message: new QueryOutsideTransactionError().message };
+      const kysely = () => em.getKysely<{ store: { id: number } }>().selectFrom('store').select('id').execute();
+      await assert.rejects(
+        sql.transaction(() => warranties.findById(1)),
+        refused,
+      );
+      await assert.rejects(sql.transaction(kysely), refused);
+      assert.equal(await warranties.findById(1), undefined, 'outside a transaction the ORM path runs');
+      assert.ok(Array.isArray(await kysely()));
+      // Sql's own statements inside join it: they see the transaction's uncommitted row.
+      await sql.transaction(async () => {
+        await stores.insertOrFind('one-path-store');
+        assert.ok((await sql.query('SELECT 1 FROM store WHERE uuid = ?', ['one-path-store'])).length === 1);
+      });
+    });
+
+    it('work started inside a transaction that runs after it ended may use the ORM paths (the transaction is closed)', async () => {
+      let later: Promise<unknown> | undefined;
+      await sql.transaction(async () => {
+        later = new Promise((resolve, reject) => setTimeout(() => void warranties.findById(1).then(resolve, reject), 50));
+      });
+      assert.equal(await later, undefined);
     });
   });
 });

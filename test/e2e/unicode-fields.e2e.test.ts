@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { migrationsList } from '../../migrations/index.js';
-import { databaseConnection } from '../../src/database/database-url.js';
+import { databaseConnection } from '../../src/config/database-url.js';
 import { ormOptions } from '../../src/database/mikro-orm.config.js';
 import { assertError, assertNothingWritten, snapshot } from '../support/api-assertions.js';
 import { post, send, type Reply } from '../../harness/http-client.js';

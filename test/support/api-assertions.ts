@@ -1,5 +1,5 @@
 /**
- * Shared assertions for the API tests: raw HTTP calls, the SPEC's error shape, "nothing leaks"
+ * Shared assertions for the API tests: raw HTTP calls, the contract's error shape, "nothing leaks"
  * and "nothing was written" (a fingerprint of every table, so updates are caught, not only inserts).
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ export function assertNoLeak(text: string): void {
 const ERROR_KEYS = new Set(['statusCode', 'error', 'code', 'message', 'details']);
 
 /**
- * The SPEC's error: JSON `{ statusCode, error, code, message, details }` (details always an array), status and reason phrase
+ * The contract's error: JSON `{ statusCode, error, code, message, details }` (details always an array), status and reason phrase
  * matching the HTTP status, with X-Request-Id and nothing internal. With `fields`, `details` must
  * name exactly those fields (in any order).
  */
@@ -94,7 +94,7 @@ export async function assertNothingWritten<T>(sql: pg.Client, act: () => Promise
   return result;
 }
 
-/** The wire shape of one Warranty (SPEC): exactly these keys, snake_case, money as numbers with ≤ 2 decimals. */
+/** The wire shape of one Warranty (docs/contract/warranties.md): exactly these keys, snake_case, money as numbers with ≤ 2 decimals. */
 export const WARRANTY_KEYS = [
   'created_at',
   'id',

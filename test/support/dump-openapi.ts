@@ -17,6 +17,7 @@ import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { appConfig, loadConfig } from '../../src/config/app-config.js';
 import { buildOpenApiDocument } from '../../src/openapi/openapi-document.js';
+import { ERROR_CODES } from '../../src/error-codes.js';
 
 export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
   // sslmode=disable: nothing connects, so nothing may try TLS first (sslmode=prefer would, at start-up).
@@ -35,7 +36,7 @@ export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
   try {
-    return buildOpenApiDocument(app);
+    return buildOpenApiDocument(app, ERROR_CODES);
   } finally {
     await app.close();
   }

@@ -17,6 +17,7 @@ import { appConfig, loadConfig, type AppConfig } from '../../src/config/app-conf
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { applyMigrations } from '../../src/database/migrate.js';
 import { forgetKey, useKey } from '../../harness/http-client.js';
+import { EXAMPLE_SUBMISSION } from '../../src/warranties/dto/create-warranty.dto.js';
 
 /** Set by test/support/run-tests.ts (npm test). */
 function requiredEnv(name: 'TEST_DATABASE_URL' | 'TEST_S3_ENDPOINT'): string {
@@ -25,13 +26,8 @@ function requiredEnv(name: 'TEST_DATABASE_URL' | 'TEST_S3_ENDPOINT'): string {
   return value;
 }
 
-export const SEED_PAYLOAD = Object.freeze({
-  store_uuid: 'b21ad0676f26439',
-  item_type: 'furniture',
-  item_sku: '986kjeo8fy9qhu',
-  item_cost: 150.0,
-  item_title: "Amy's Sectional Sofa",
-});
+/** The contract's example submission, as the OpenAPI document shows it. */
+export const SEED_PAYLOAD = EXAMPLE_SUBMISSION;
 
 const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 

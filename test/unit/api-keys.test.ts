@@ -1,10 +1,12 @@
 /**
- * API keys without a database: the key format, hashing and constant-time comparison; KeyVerifier in
+ * API keys without a database: the key format, hashing and constant-time comparison (through timingSafeEqual); KeyVerifier in
  * a Nest testing module over a fake ApiKeyRepository — one read per key per TTL (none on the hot
  * path), concurrent first uses sharing it, revocation seen after the TTL, last_used_at at most once a
  * minute, refusals counted.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import { describe, it } from 'node:test';
 import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
@@ -50,6 +52,21 @@ describe('key format', () => {
     assert.ok(sameHash(hash, hashKey(key)));
     assert.ok(!sameHash(hash, hashKey(`${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`)));
     assert.ok(!sameHash(hash, ''));
+  });
+
+  it('sameHash compares through crypto.timingSafeEqual (constant time; lint refuses ===/!== on digests elsewhere)', (t) => {
+    // The spy reaches sameHash's ESM import of node:crypto once the builtin's ESM exports are synced with it.
+    const spy = t.mock.method(crypto, 'timingSafeEqual');
+    syncBuiltinESMExports();
+    try {
+      const { key, hash } = generateKey('store');
+      assert.ok(sameHash(hash, hashKey(key)));
+      assert.ok(!sameHash(hash, hashKey(`${key}0`)));
+      assert.equal(spy.mock.callCount(), 2);
+    } finally {
+      spy.mock.restore();
+      syncBuiltinESMExports();
+    }
   });
 });
 

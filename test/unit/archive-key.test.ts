@@ -1,5 +1,5 @@
 /**
- * The archive key layout (SPEC, Archive): `warranties/YYYY/MM/DD/<store_uuid>/<event_id>.json`, dated in UTC
+ * The archive key layout (docs/contract/operations.md, Archive): `warranties/YYYY/MM/DD/<store_uuid>/<event_id>.json`, dated in UTC
  * by the request's arrival, whatever the process's own time zone.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * DATABASE_URL into pg's connection options (src/database/database-url.ts): libpq's meaning for sslmode and
+ * DATABASE_URL into pg's connection options (src/config/database-url.ts): libpq's meaning for sslmode and
  * the certificate parameters, and a problem naming any parameter the service cannot apply. The modes
  * that need a server (prefer, allow) and the options against a real TLS-only PostgreSQL are in
  * test/e2e/production-path.e2e.test.ts.
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/app-config.js';
-import { databaseConnection, databaseUrlProblems } from '../../src/database/database-url.js';
+import { databaseConnection, databaseUrlProblems } from '../../src/config/database-url.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'warranty-database-url-'));
 after(() => rmSync(folder, { recursive: true, force: true }));

@@ -63,7 +63,7 @@ describe('explainEligibility', () => {
     }
   });
 
-  it('the SPEC seed example is eligible', () => {
+  it('the contract’s seed example is eligible', () => {
     assert.deepEqual(explainEligibility(PRICING_2026_11_01, 'furniture', 15_000), { eligible: true });
   });
 });
@@ -119,7 +119,7 @@ describe('pricingTableView', () => {
     assert.deepEqual(pricingTableView(version, next).next, { version: 'test-2', effective_from: '2027-01-01T00:00:00.000Z' });
   });
 
-  it('the shipped table: furniture 50–10000, 12 months 5 + 0.10, 24 months 6 + 0.14 (the SPEC example)', () => {
+  it('the shipped table: furniture 50–10000, 12 months 5 + 0.10, 24 months 6 + 0.14 (the contract’s example)', () => {
     const view = { version: PRICING_2026_11_01.version, item_types: itemTypesView(PRICING_2026_11_01) };
     assert.equal(view.version, '2026-11-01');
     assert.deepEqual(

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { ERROR_CODES } from '../../src/common/error-response.view.js';
+import { ERROR_CODES } from '../../src/error-codes.js';
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '../../../src');
 

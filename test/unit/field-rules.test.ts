@@ -1,5 +1,5 @@
 /**
- * The text field rules (src/warranties/dto/field-rules.ts) through RequestValidationPipe with the real
+ * The text field rules (src/common/text-field.ts, and each module's own field rules) through RequestValidationPipe with the real
  * DTOs: lengths in Unicode code points after trimming and NFC normalization (as PostgreSQL counts
  * varchar(n)), the character rules of item_sku and item_title, the same rules for the GET filter, and
  * the flag-less pattern the OpenAPI document publishes for them.
@@ -7,13 +7,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ArgumentMetadata } from '@nestjs/common';
-import { ApiError } from '../../src/common/api-error.js';
-import { RequestValidationPipe } from '../../src/common/validation.pipe.js';
+import { codePointLength, publishedPattern } from '../../src/common/text-field.js';
+import { ApiError } from '../../src/http/api-error.js';
+import { ITEM_SKU, ITEM_TITLE } from '../../src/items/item-fields.js';
+import { ITEM_TYPE } from '../../src/pricing/pricing-fields.js';
+import { STORE_UUID } from '../../src/stores/store-fields.js';
+import { RequestValidationPipe } from '../../src/http/validation.pipe.js';
 import { BatchItemDto } from '../../src/warranties/dto/create-warranty-batch.dto.js';
 import { CreateWarrantyDto } from '../../src/warranties/dto/create-warranty.dto.js';
-import { codePointLength, publishedPattern, TEXT_RULES } from '../../src/warranties/dto/field-rules.js';
 import { ListWarrantiesQuery } from '../../src/warranties/dto/list-warranties.query.js';
 
+const TEXT_RULES = { store_uuid: STORE_UUID, item_type: ITEM_TYPE, item_sku: ITEM_SKU, item_title: ITEM_TITLE };
 const pipe = new RequestValidationPipe();
 const asBody = async (value: object) =>
   (await pipe.transform(value, { type: 'body', metatype: CreateWarrantyDto } as ArgumentMetadata)) as CreateWarrantyDto;

@@ -19,7 +19,7 @@ const plans = (itemType: string, costCents: number) =>
   priceItem(PRICING_2026_11_01, itemType, costCents).map((p) => [p.durationMonths, p.priceCents]);
 
 describe('priceItem', () => {
-  it('prices the SPEC seed example: furniture at 150.00 → 12 months 20.00, 24 months 27.00', () => {
+  it('prices the contract’s seed example: furniture at 150.00 → 12 months 20.00, 24 months 27.00', () => {
     assert.deepEqual(plans('furniture', 15_000), [
       [12, 2000],
       [24, 2700],

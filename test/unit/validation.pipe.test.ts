@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ArgumentMetadata } from '@nestjs/common';
-import { ApiError } from '../../src/common/api-error.js';
-import { RequestValidationPipe } from '../../src/common/validation.pipe.js';
+import { ApiError } from '../../src/http/api-error.js';
+import { RequestValidationPipe } from '../../src/http/validation.pipe.js';
 import { CreateWarrantyDto } from '../../src/warranties/dto/create-warranty.dto.js';
 import { ListWarrantiesQuery } from '../../src/warranties/dto/list-warranties.query.js';
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { centsToAmount } from '../../common/money.js';
-import { ITEM_TYPE_VALUES } from '../../openapi/schema-extensions.js';
+import { ITEM_TYPE_VALUES } from '../../pricing/pricing-fields.js';
 import { MONEY, toWarrantyView, WarrantyView } from '../../warranties/dto/warranty.view.js';
 import { encodeChangeCursor } from '../change-cursor.js';
 import { FEED_CHANGES, type FeedChange, type ChangePage, type ItemChange } from '../item-change.js';

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, ValidateBy } from 'class-validator';
-import { PageLimit } from '../../common/page-limit.js';
-import { OptionalText } from '../../warranties/dto/field-rules.js';
+import { OptionalText } from '../../common/text-field.js';
+import { PageLimit } from '../../http/page-limit.js';
+import { STORE_UUID } from '../../stores/store-fields.js';
 import { decodeChangeCursor } from '../change-cursor.js';
 
 /** GET /api/changes query: where to continue, how many, and (admin keys) which store. */
@@ -24,7 +25,7 @@ export class ChangesQuery {
   limit?: number;
 
   @OptionalText(
-    'store_uuid',
+    STORE_UUID,
     'Only this store’s changes (admin keys; a store key always gets its own store’s, and may name only its own). ' +
       'An unknown store gives an empty page.',
   )

@@ -3,9 +3,10 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsInt, IsOptional, ValidateBy, ValidateNested } from 'class-validator';
 import { DecimalField, type DecimalRule } from '../../common/decimal-field.js';
 import { parseInstant } from '../../common/instant.js';
-import { MAX_ITEM_COST } from '../../warranties/dto/create-warranty.dto.js';
-import { OptionalTextList, RequiredText } from '../../warranties/dto/field-rules.js';
 import { MAX_DURATION_MONTHS, MIN_DURATION_MONTHS } from '../version-rules.js';
+import { OptionalTextList, RequiredText } from '../../common/text-field.js';
+import { ITEM_TYPE, MAX_ITEM_COST, VERSION } from '../pricing-fields.js';
+import { STORE_UUID } from '../../stores/store-fields.js';
 
 export const MAX_ITEM_TYPES = 200;
 export const MAX_PLANS = MAX_DURATION_MONTHS;
@@ -55,7 +56,7 @@ export class PlanRuleDto {
 
 /** An item type a version prices: its inclusive cost range and its plans. */
 export class ItemTypeRuleDto {
-  @RequiredText('item_type')
+  @RequiredText(ITEM_TYPE)
   item_type: string;
 
   @DecimalField(costBound('Lowest eligible item_cost (inclusive)', 50))
@@ -76,7 +77,7 @@ export class ItemTypeRuleDto {
 
 /** POST /api/pricing/versions body. */
 export class PublishVersionDto {
-  @RequiredText('version')
+  @RequiredText(VERSION)
   version: string;
 
   @ApiPropertyOptional({
@@ -98,7 +99,7 @@ export class PublishVersionDto {
   effective_from?: string;
 
   @OptionalTextList(
-    'store_uuid',
+    STORE_UUID,
     `Absent or empty: a default version, for every store. Otherwise the version is the whole table of exactly these stores ` +
       `(not an overlay on the default), each named once; at most ${MAX_STORES}.`,
     MAX_STORES,

@@ -1,12 +1,13 @@
-import { ItemCost } from '../../warranties/dto/create-warranty.dto.js';
-import { RequiredText } from '../../warranties/dto/field-rules.js';
+import { RequiredText } from '../../common/text-field.js';
+import { STORE_UUID } from '../../stores/store-fields.js';
+import { ItemCost, ITEM_TYPE } from '../pricing-fields.js';
 
 /** POST /api/pricing/quote body: the pricing fields of a POST /api/warranties, with the same rules. */
 export class QuoteRequestDto {
-  @RequiredText('store_uuid')
+  @RequiredText(STORE_UUID)
   store_uuid: string;
 
-  @RequiredText('item_type')
+  @RequiredText(ITEM_TYPE)
   item_type: string;
 
   @ItemCost()

@@ -1,7 +1,8 @@
 import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined } from 'class-validator';
 import { CreateWarrantyDto } from './create-warranty.dto.js';
-import { RequiredText } from './field-rules.js';
+import { RequiredText } from '../../common/text-field.js';
+import { STORE_UUID } from '../../stores/store-fields.js';
 
 export const MAX_BATCH_ITEMS = 500;
 
@@ -14,7 +15,7 @@ export class BatchItemDto extends OmitType(CreateWarrantyDto, ['store_uuid'] as 
  * item's 400 result).
  */
 export class CreateWarrantyBatchDto {
-  @RequiredText('store_uuid')
+  @RequiredText(STORE_UUID)
   store_uuid: string;
 
   @ApiProperty({ type: [BatchItemDto], minItems: 1, maxItems: MAX_BATCH_ITEMS, description: `1 to ${MAX_BATCH_ITEMS} items of the store.` })

@@ -1,35 +1,31 @@
-import { DecimalField } from '../../common/decimal-field.js';
-import { RequiredText } from './field-rules.js';
-
-export const MAX_ITEM_COST = 1_000_000;
-
-/** item_cost: a JSON number, > 0, ≤ 1,000,000, at most two decimals (POST bodies and quotes alike). */
-export function ItemCost(): PropertyDecorator {
-  return DecimalField({
-    description:
-      'Price of the item in currency units: a JSON number (not a string), > 0, ≤ 1,000,000, with at most 2 decimal places ' +
-      '(19.99 yes, 19.999 no).',
-    example: 150,
-    min: { value: 0, exclusive: true },
-    max: MAX_ITEM_COST,
-    decimals: 2,
-  });
-}
+import { ITEM_SKU, ITEM_TITLE } from '../../items/item-fields.js';
+import { ItemCost, ITEM_TYPE } from '../../pricing/pricing-fields.js';
+import { STORE_UUID } from '../../stores/store-fields.js';
+import { RequiredText } from '../../common/text-field.js';
 
 /** POST /api/warranties body: exactly these five fields (any other field is rejected). */
 export class CreateWarrantyDto {
-  @RequiredText('store_uuid')
+  @RequiredText(STORE_UUID)
   store_uuid: string;
 
-  @RequiredText('item_type')
+  @RequiredText(ITEM_TYPE)
   item_type: string;
 
-  @RequiredText('item_sku')
+  @RequiredText(ITEM_SKU)
   item_sku: string;
 
   @ItemCost()
   item_cost: number;
 
-  @RequiredText('item_title')
+  @RequiredText(ITEM_TITLE)
   item_title: string;
 }
+
+/** The example submission of the API's documents (and the tests' first payload). */
+export const EXAMPLE_SUBMISSION: Readonly<CreateWarrantyDto> = Object.freeze({
+  store_uuid: 'b21ad0676f26439',
+  item_type: 'furniture',
+  item_sku: '986kjeo8fy9qhu',
+  item_cost: 150.0,
+  item_title: "Amy's Sectional Sofa",
+});

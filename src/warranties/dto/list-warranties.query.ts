@@ -1,18 +1,21 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, ValidateBy } from 'class-validator';
-import { PageLimit } from '../../common/page-limit.js';
+import { PageLimit } from '../../http/page-limit.js';
 import { decodeCursor } from '../page-cursor.js';
-import { OptionalText } from './field-rules.js';
+import { OptionalText } from '../../common/text-field.js';
+import { ITEM_SKU } from '../../items/item-fields.js';
+import { ITEM_TYPE } from '../../pricing/pricing-fields.js';
+import { STORE_UUID } from '../../stores/store-fields.js';
 
 /** GET /api/warranties query: optional filters (ANDed), page size and the cursor of the previous page. */
 export class ListWarrantiesQuery {
-  @OptionalText('item_sku', 'Only plans for items with this SKU (in any store, unless store_uuid is given too).')
+  @OptionalText(ITEM_SKU, 'Only plans for items with this SKU (in any store, unless store_uuid is given too).')
   sku?: string;
 
-  @OptionalText('item_type', 'Only plans for items of this type.')
+  @OptionalText(ITEM_TYPE, 'Only plans for items of this type.')
   item_type?: string;
 
-  @OptionalText('store_uuid', 'Only plans of this store. An unknown store gives an empty list.')
+  @OptionalText(STORE_UUID, 'Only plans of this store. An unknown store gives an empty list.')
   store_uuid?: string;
 
   @PageLimit()

@@ -1,11 +1,11 @@
 import { HttpStatus } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import { toErrorBody } from '../../common/error-body.js';
-import { ErrorResponseView } from '../../common/error-response.view.js';
+import { toErrorBody } from '../../http/error-body.js';
+import { ErrorResponseView } from '../../http/error-response.view.js';
 import { centsToAmount } from '../../common/money.js';
-import type { BatchOutcome } from '../warranties.service.js';
-import { CHANGES, type Change, type SubmissionResult, type Warranty } from '../warranty.js';
-import { ITEM_TYPE_VALUES, MONEY_DECIMALS } from '../../openapi/schema-extensions.js';
+import { CHANGES, type BatchOutcome, type Change, type SubmissionResult, type Warranty } from '../warranty.js';
+import { MONEY_DECIMALS } from '../../openapi/schema-extensions.js';
+import { ITEM_TYPE_VALUES } from '../../pricing/pricing-fields.js';
 
 /** A money amount on the wire. */
 export const MONEY = { type: Number, minimum: 0, ...MONEY_DECIMALS, description: 'JSON number with at most 2 decimal places.' } as const;

@@ -1,4 +1,4 @@
-import type { FieldProblem } from './api-error.js';
+import type { FieldProblem } from '../common/field-problem.js';
 
 /**
  * How deep a request body may nest (the top-level object or array is level 1). Our bodies are flat

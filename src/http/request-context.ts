@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { FieldProblem } from './api-error.js';
+import type { FieldProblem } from '../common/field-problem.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;

@@ -24,7 +24,7 @@ function requestIdIn(raw: Buffer | undefined): string {
   return requestIdFrom(match?.[1].trim());
 }
 
-/** A complete HTTP/1.1 error answer in the SPEC's JSON shape, for a socket Node's HTTP layer has given up on. */
+/** A complete HTTP/1.1 error answer in the contract's JSON shape, for a socket Node's HTTP layer has given up on. */
 function rawAnswer(status: number, code: string, message: string, requestId: string): string {
   const body = JSON.stringify(errorBody(status, code, message));
   return [
@@ -70,7 +70,7 @@ function answerAndClose(socket: Duplex, answer: string): void {
 
 /**
  * Makes the answers Node's HTTP server gives on its own — malformed requests, unknown methods, headers
- * too large, clients too slow, CONNECT, unmet `Expect`, a missing Host — the SPEC's JSON error with an
+ * too large, clients too slow, CONNECT, unmet `Expect`, a missing Host — the contract's JSON error with an
  * X-Request-Id, and applies the timeouts and the connection bound of `limits`. Call before listen().
  */
 export function guardHttpServer(server: Server, limits: HttpLimits, observe: RefusalObserver = () => undefined): void {

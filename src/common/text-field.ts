@@ -2,15 +2,14 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, IsOptional, IsString, ValidateBy, type ValidationOptions } from 'class-validator';
-import { ITEM_TYPE_VALUES, ITEM_TYPES } from '../../openapi/schema-extensions.js';
-import { SHIPPED_PRICING } from '../../pricing/pricing-rules.js';
 
-// One home for the field rules that POST bodies and GET filters share (SPEC: "same rules as the POST fields").
+// A text field's rule is written once and feeds both the validation and the OpenAPI schema; each module defines the
+// rules of its own fields (stores/store-fields.ts, items/item-fields.ts, pricing/pricing-fields.ts).
 
-const trim = (value: string) => value.trim();
-const trimAndLowerCase = (value: string) => value.trim().toLowerCase();
+export const trim = (value: string) => value.trim();
+export const trimAndLowerCase = (value: string) => value.trim().toLowerCase();
 /** Canonically equivalent spellings (NFC/NFD `café`) are one value; trimmed first, lengths counted after. */
-const trimAndCompose = (value: string) => value.trim().normalize('NFC');
+export const trimAndCompose = (value: string) => value.trim().normalize('NFC');
 
 /** Lone UTF-16 surrogates (possible in JSON via \uD800) cannot be stored as UTF-8 text. */
 const wellFormed = (options?: ValidationOptions) =>
@@ -30,7 +29,7 @@ export function codePointLength(value: string): number {
   return [...value].length; // the string iterator yields code points (a lone surrogate counts as one)
 }
 
-interface FieldRule {
+export interface TextRule {
   description: string;
   /** Schema extensions published with the field. */
   extensions?: object;
@@ -48,73 +47,13 @@ interface FieldRule {
   normalise: (value: string) => string;
 }
 
-export const TEXT_RULES = {
-  store_uuid: {
-    description: "The store's own identifier (opaque; 15-hex-char ids and RFC UUIDs both work). Trimmed.",
-    example: 'b21ad0676f26439',
-    minLength: 1,
-    maxLength: 64,
-    characters: /^[A-Za-z0-9_-]+$/,
-    charactersMessage: 'may only contain A-Z, a-z, 0-9, _ and -',
-    normalise: trim,
-  },
-  item_type: {
-    description:
-      `Kind of product, one of the types of the pricing table in force for the store (GET /api/pricing; the shipped version ` +
-      `${SHIPPED_PRICING.version}: ${ITEM_TYPES.join(', ')}). Trimmed and lower-cased. A type a later version adds is accepted; ` +
-      `a type the store's table does not price is well-formed but gets 422 ITEM_NOT_ELIGIBLE.`,
-    example: 'furniture',
-    extensions: ITEM_TYPE_VALUES,
-    minLength: 1,
-    maxLength: 64,
-    characters: /^[a-z0-9_-]+$/,
-    charactersMessage: 'may only contain a-z, 0-9, _ and - (it is lower-cased first)',
-    normalise: trimAndLowerCase,
-  },
-  item_sku: {
-    description:
-      "The retailer's SKU, unique within a store. Trimmed, then NFC-normalized (canonically equivalent spellings are one SKU); " +
-      'lengths count Unicode code points. No control, format (zero-width, bidi, BOM, tags) or private-use characters, no noncharacters.',
-    example: '986kjeo8fy9qhu',
-    minLength: 1,
-    maxLength: 128,
-    characters: /^[^\p{Cc}\p{Cf}\p{Co}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}]+$/u,
-    charactersMessage: 'must not contain control, format (zero-width, bidi, BOM) or private-use characters, nor noncharacters',
-    normalise: trimAndCompose,
-  },
-  item_title: {
-    description:
-      'Product title shown to shoppers. Trimmed, then NFC-normalized; lengths count Unicode code points. ' +
-      'No control characters, bidi override/isolate controls (U+202A–U+202E, U+2066–U+2069) or noncharacters; ' +
-      'emoji sequences (ZWJ, variation selectors) are fine.',
-    example: "Amy's Sectional Sofa",
-    minLength: 1,
-    maxLength: 255,
-    characters: /^[^\p{Cc}\u202A-\u202E\u2066-\u2069\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}]+$/u,
-    charactersMessage: 'must not contain control characters, bidi override/isolate controls or noncharacters',
-    normalise: trimAndCompose,
-  },
-  version: {
-    description: 'Name of a pricing version, unique: recorded as `pricing_version` on every plan it prices. Trimmed.',
-    example: '2027-01-01',
-    minLength: 1,
-    maxLength: 32,
-    characters: /^[A-Za-z0-9._-]+$/,
-    charactersMessage: 'may only contain A-Z, a-z, 0-9, ., _ and -',
-    normalise: trim,
-  },
-} satisfies Record<string, FieldRule>;
-
-export type TextField = keyof typeof TEXT_RULES;
-
 const codePoint = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
  * The checks of one field, after its normalisation. With `each`, for every entry of an array (the
  * messages then say "each entry …").
  */
-function checks(field: TextField, each = false): PropertyDecorator[] {
-  const rule: FieldRule = TEXT_RULES[field];
+function checks(rule: TextRule, each = false): PropertyDecorator[] {
   const options: ValidationOptions = { each };
   const subject = each ? 'each entry ' : '';
   const lengthMessage = `${subject}must be ${rule.minLength} to ${rule.maxLength} characters long, counted in Unicode code points`;
@@ -152,9 +91,8 @@ function checks(field: TextField, each = false): PropertyDecorator[] {
   ];
 }
 
-function validators(field: TextField): PropertyDecorator[] {
-  const rule: FieldRule = TEXT_RULES[field];
-  return [Transform(({ value }) => (typeof value === 'string' ? rule.normalise(value) : value)), ...checks(field)];
+function validators(rule: TextRule): PropertyDecorator[] {
+  return [Transform(({ value }) => (typeof value === 'string' ? rule.normalise(value) : value)), ...checks(rule)];
 }
 
 /**
@@ -184,18 +122,17 @@ function bmpPattern(characters: RegExp): string {
   return `^[^${refused.map(([from, to]) => (from === to ? escape(from) : `${escape(from)}-${escape(to)}`)).join('')}]+$`;
 }
 
-function schema(field: TextField) {
-  const rule: FieldRule = TEXT_RULES[field];
+function schema(rule: TextRule) {
   const { description, minLength, maxLength } = rule;
   return { type: String, description, minLength, maxLength, pattern: publishedPattern(rule.characters), ...rule.extensions };
 }
 
 /** A text field that must be present (POST body). */
-export function RequiredText(field: TextField): PropertyDecorator {
+export function RequiredText(rule: TextRule): PropertyDecorator {
   return applyDecorators(
-    ApiProperty({ ...schema(field), example: TEXT_RULES[field].example }),
+    ApiProperty({ ...schema(rule), example: rule.example }),
     IsDefined({ message: 'is required' }),
-    ...validators(field),
+    ...validators(rule),
   );
 }
 
@@ -204,12 +141,12 @@ export function RequiredText(field: TextField): PropertyDecorator {
  * `example`: Swagger UI pre-fills "Try it out" inputs from a parameter's example, so every filter
  * would be sent; the description gives one instead.
  */
-export function OptionalText(field: TextField, description?: string): PropertyDecorator {
-  const base = schema(field);
+export function OptionalText(rule: TextRule, description?: string): PropertyDecorator {
+  const base = schema(rule);
   return applyDecorators(
-    ApiPropertyOptional({ ...base, description: `${description ?? base.description} Example: \`${TEXT_RULES[field].example}\`.` }),
+    ApiPropertyOptional({ ...base, description: `${description ?? base.description} Example: \`${rule.example}\`.` }),
     IsOptional(),
-    ...validators(field),
+    ...validators(rule),
   );
 }
 
@@ -217,8 +154,7 @@ export function OptionalText(field: TextField, description?: string): PropertyDe
  * An optional list of one text field (e.g. `store_uuids`), at most `maxItems` entries, each
  * trimmed and checked with the field's rules; a message names the rule an entry broke.
  */
-export function OptionalTextList(field: TextField, description: string, maxItems: number): PropertyDecorator {
-  const rule: FieldRule = TEXT_RULES[field];
+export function OptionalTextList(rule: TextRule, description: string, maxItems: number): PropertyDecorator {
   const { minLength, maxLength } = rule;
   return applyDecorators(
     ApiPropertyOptional({
@@ -228,9 +164,11 @@ export function OptionalTextList(field: TextField, description: string, maxItems
       description,
     }),
     IsOptional(),
-    Transform(({ value }) => (Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? rule.normalise(entry) : entry)) : value)),
+    Transform(({ value }) =>
+      Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? rule.normalise(entry) : entry)) : value,
+    ),
     IsArray({ message: `must be an array of at most ${maxItems} entries` }),
     ArrayMaxSize(maxItems, { message: `must be an array of at most ${maxItems} entries` }),
-    ...checks(field, true),
+    ...checks(rule, true),
   );
 }

@@ -1,6 +1,7 @@
 import { Injectable, ValidationPipe, type ArgumentMetadata, type Type, type ValidationError } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
-import { ApiError, type FieldProblem } from './api-error.js';
+import type { FieldProblem } from '../common/field-problem.js';
+import { ApiError } from './api-error.js';
 
 /** Every failed rule, nested ones named by their path (`item_types[0].plans[1].rate`). */
 function problems(errors: ValidationError[], parent = ''): FieldProblem[] {

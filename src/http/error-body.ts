@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { CommitOutcomeUnknownError, isDatabaseUnavailable, isTransactionConflict } from '../database/database-errors.js';
 import { ApiError, type ErrorBody } from './api-error.js';
-import { DomainError, type DomainErrorReason } from './domain-error.js';
+import { DomainError, type DomainErrorReason } from '../common/domain-error.js';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -21,13 +21,13 @@ const STATUS_BY_REASON: Record<DomainErrorReason, HttpStatus> = {
   invalid: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
-/** The SPEC's error JSON; `details` is always there (empty when no field is to blame). */
+/** The contract's error JSON; `details` is always there (empty when no field is to blame). */
 export function errorBody(status: number, code: string, message: string, details: ErrorBody['details'] = []): ErrorBody {
   return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', code, message, details };
 }
 
 /**
- * Turns anything thrown while serving a request into the SPEC's JSON error. Only messages we wrote
+ * Turns anything thrown while serving a request into the contract's JSON error. Only messages we wrote
  * ourselves reach the client; anything unexpected becomes a bare 500 (logged by the caller).
  */
 export function toErrorBody(error: unknown): ErrorBody {

@@ -1,11 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { FieldProblem } from '../common/field-problem.js';
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
-
-/** The one error shape every client sees (SPEC, Errors). */
+/** The one error shape every client sees (docs/contract/errors.md). */
 export interface ErrorBody {
   statusCode: number;
   error: string;
