@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonBodyProblems, MAX_JSON_DEPTH } from '../../src/common/json-body-check.js';
+import { jsonBodyProblems, MAX_JSON_DEPTH } from '../../src/http/json-body-check.js';
 
 /** JSON text of `levels` nested containers around a scalar: arrays, objects, or both in turn. */
 function nested(levels: number, kind: 'arrays' | 'objects' | 'mixed'): string {
