@@ -65,6 +65,19 @@ describe('change in every answer, and GET /api/changes (real HTTP, real PostgreS
     ]);
   });
 
+  it('concurrent identical POSTs (group commits, lock-free repeats): exactly one created, then exactly one updated, the rest unchanged', async () => {
+    const url = fixture.app.url;
+    const tally = (replies: Reply[]) => {
+      const counts: Record<string, number> = {};
+      for (const reply of replies)
+        counts[`${reply.status} ${reply.body.change}`] = (counts[`${reply.status} ${reply.body.change}`] ?? 0) + 1;
+      return counts;
+    };
+    const many = (payload: object) => Promise.all(Array.from({ length: 40 }, () => post(url, payload)));
+    assert.deepEqual(tally(await many(item('same-1'))), { '201 created': 1, '200 unchanged': 39 });
+    assert.deepEqual(tally(await many(item('same-1', { item_cost: 400 }))), { '200 updated': 1, '200 unchanged': 39 });
+  });
+
   it('re-pricing: a re-send under another version in force is updated (200), then unchanged; items not re-sent keep their plans', async () => {
     const url = fixture.app.url;
     const store = 'feed-reprice';

@@ -27,7 +27,9 @@ export async function openApiDocumentWithoutDatabase(): Promise<OpenAPIObject> {
     WEB_CONCURRENCY: '1',
   });
   // Just enough of an ORM for the modules to be wired: nothing here ever queries.
-  const em = { getRepository: () => ({}), getConnection: () => ({ getNativeClient: async () => ({}) }) };
+  // The pool has connect(): Sql wraps it at construction (sql.ts, refuseOtherPathsInTransaction).
+  const pool = { connect: async () => Promise.reject(new Error('no database while the OpenAPI document is built')) };
+  const em = { getRepository: () => ({}), getConnection: () => ({ getNativeClient: async () => pool }) };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(appConfig.KEY)
     .useValue(config)
