@@ -1,6 +1,6 @@
 // The structure's rules, checked by `npm run lint` (depcruise): no import cycles between files or
 // folders, and the infrastructure folders stacked in one direction, none of them naming a domain module.
-const DOMAIN = '^src/(access|archive|health|items|pricing|root|stores|warranties)/';
+const DOMAIN = '^src/(access|archive|changes|health|items|pricing|root|stores|warranties)/';
 const INFRASTRUCTURE = '^src/(common|config|database|http|metrics|openapi|tracing)/';
 
 /** `folder` may import only from itself and the folders listed (besides packages). */

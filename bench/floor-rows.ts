@@ -60,8 +60,8 @@ async function markFloorArchived(db: pg.Client): Promise<void> {
 
 /**
  * Like for like, checked before anything is measured: a GET by store and SKU answers the same bytes
- * from both, and an item POSTed to the floor (201) is, to the service, an unchanged re-send (200, the
- * same bytes): the floor stored the same store, item and plans.
+ * from both, and an item POSTed to the floor (201 created) is, to the service, an unchanged re-send (200
+ * unchanged, the same plans): the floor stored the same store, item, pricing version and plans.
  */
 async function checkLikeForLike(service: string, floor: string, seed: Seeded): Promise<string> {
   const seeded = seededItem(seed.result.shape, Math.floor(Math.random() * seed.result.shape.items));
@@ -82,12 +82,20 @@ async function checkLikeForLike(service: string, floor: string, seed: Seeded): P
   };
   const first = await post(floor, item);
   const again = await post(service, item);
-  if (first.status !== 201 || again.status !== 200 || first.text !== again.text)
+  const plansOf = (reply: { body?: unknown }) => JSON.stringify((reply.body as { warranties?: unknown } | undefined)?.warranties);
+  if (
+    first.status !== 201 ||
+    again.status !== 200 ||
+    first.body?.change !== 'created' ||
+    // A build before the change feed answers no change.
+    (again.body?.change ?? 'unchanged') !== 'unchanged' ||
+    plansOf(first) !== plansOf(again)
+  )
     throw new Error(
       `floor check: a new item POSTed to the floor, then to the service:\n  floor ${first.status} ${first.text}\n  service ${again.status} ${again.text}`,
     );
   const plans = (fromFloor.body as { warranties: unknown[] }).warranties.length;
-  return `floor check: GET by store and SKU answered the same ${plans} plan(s) from both; a new item POSTed to the floor (201) was an unchanged re-send to the service (200, same answer)`;
+  return `floor check: GET by store and SKU answered the same ${plans} plan(s) from both; a new item POSTed to the floor (201) was an unchanged re-send to the service (200 unchanged, the same plans)`;
 }
 
 /** Sends `requests` at `rate` to one target and counts the CPU time of its process tree meanwhile. */

@@ -1,3 +1,4 @@
+import { encodeChangeCursor, type ChangePosition } from '../src/changes/change-cursor.js';
 import { encodeCursor } from '../src/warranties/page-cursor.js';
 import { costCents, pickType, seededItem, sku, storeUuid, title, type SeedShape } from './catalog.js';
 import { BatchWorkload, PostWorkload, type PostMix } from './workload.js';
@@ -16,7 +17,11 @@ export type LoadScenario =
   /** First page of one item type. */
   | { kind: 'get-type'; limit: number }
   /** The same query, continued from a cursor deep in the type's rows (last id of the previous page, per type). */
-  | { kind: 'get-type-deep'; limit: number; afterIds: Record<string, number> };
+  | { kind: 'get-type-deep'; limit: number; afterIds: Record<string, number> }
+  /** POST /api/pricing/quote: what an item of the mix would get in one of `stores` (nothing written). */
+  | { kind: 'quote'; stores: number }
+  /** A page of GET /api/changes (every store), from the beginning or after `after`. */
+  | { kind: 'changes'; limit: number; after?: ChangePosition };
 
 export interface BuiltRequest {
   method: 'GET' | 'POST';
@@ -25,6 +30,7 @@ export interface BuiltRequest {
 }
 
 export const BATCH_PATH = '/api/warranties/batch';
+export const QUOTE_PATH = '/api/pricing/quote';
 
 /** A request factory for the scenario, with the workload whose new/re-send counts the load reports. */
 export function requestFactory(scenario: LoadScenario): {
@@ -92,5 +98,22 @@ export function requestFactory(scenario: LoadScenario): {
         },
         counts: () => undefined,
       };
+    case 'quote':
+      return {
+        next: () => {
+          const mix = pickType(Math.random());
+          const body = {
+            store_uuid: storeUuid(Math.floor(Math.random() * scenario.stores)),
+            item_type: mix.type,
+            item_cost: costCents(mix, Math.random()) / 100,
+          };
+          return { method: 'POST', path: QUOTE_PATH, body: JSON.stringify(body) };
+        },
+        counts: () => undefined,
+      };
+    case 'changes': {
+      const path = `/api/changes?limit=${scenario.limit}${scenario.after ? `&cursor=${encodeChangeCursor(scenario.after)}` : ''}`;
+      return { next: () => ({ method: 'GET', path }), counts: () => undefined };
+    }
   }
 }

@@ -31,7 +31,7 @@ const CHUNK_ITEMS = 25_000;
 /**
  * Fills store, item and warranty with about `warranties` plans, set-based (generate_series), as if
  * the catalogue had been POSTed: the same store uuids and SKUs as the load, the same type mix, and
- * plans priced by the service's own pricing function (so re-sending a seeded item changes nothing).
+ * plans priced by the service's own pricing function, and the version on the item too (so re-sending a seeded item changes nothing).
  * Item and plan rows of a chunk go in one statement, plans in item order, as POSTs would leave them.
  */
 export async function seedWarranties(
@@ -62,11 +62,11 @@ export async function seedWarranties(
                random() AS u, random() AS v
         FROM generate_series($1::bigint, $2::bigint - 1) AS k),
       items AS (
-        INSERT INTO item (store_id, sku, type, title, cost)
+        INSERT INTO item (store_id, sku, type, title, cost, pricing_version)
         SELECT st.id, ${SKU_SQL('src.j')}, t.name,
                ($6::text[])[(1 + src.k % array_length($6::text[], 1))::int] || ' ' || split_part(t.nouns, '|', (1 + src.k % t.noun_count)::int)
                  || ' ' || (1000 + src.k % 9000)::text,
-               c.cost_cents / 100.0
+               c.cost_cents / 100.0, $7
         FROM src
         JOIN store st ON st.uuid = ${STORE_UUID_SQL('src.s')}
         JOIN bench_type t ON src.u >= t.lo AND src.u < t.hi

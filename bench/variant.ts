@@ -5,6 +5,7 @@ import { batchRows } from './batch-rows.js';
 import { CeilingBrackets } from './ceiling-rows.js';
 import { getRows, GET_PAGE_SIZE } from './get-rows.js';
 import { fairnessRow, type FairnessRow } from './fairness-rows.js';
+import { feedRows, quoteRows } from './feed-rows.js';
 import { floorRows, type FloorRow } from './floor-rows.js';
 import { getOpenLoop, postOpenLoop } from './open-loop-rows.js';
 import type { BenchOptions, ScenarioGroup, Variant } from './options.js';
@@ -100,9 +101,11 @@ export async function runVariant(
       const ceiling = ceilings.last ?? (await ceilings.measure());
       if (ceiling !== undefined) await postOpenLoop(run, ceiling);
     }
+    if (options.only.has('post')) await quoteRows(run);
     if (options.only.has('batch')) await batchRows(run);
     if (options.only.has('get') && seed) {
       await getRows(run, seed);
+      await feedRows(run);
       if (options.only.has('open')) await getOpenLoop(run, seed);
     }
     if (options.only.has('floor') && seed) floor = await floorRows(run, seed);

@@ -3,6 +3,7 @@ import { Migration20261127125333ApiKeys } from './Migration20261127125333_api_ke
 import { Migration20261204123429PricingVersions } from './Migration20261204123429_pricing_versions.js';
 import { Migration20261204131558NfcItemText } from './Migration20261204131558_nfc_item_text.js';
 import { Migration20261204150916RateLimits } from './Migration20261204150916_rate_limits.js';
+import { Migration20261204151849ChangeFeed } from './Migration20261204151849_change_feed.js';
 
 /** Every migration, in order. Listed explicitly so the compiled service needs no file globbing at start-up. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: 'Migration20261204123429_pricing_versions', class: Migration20261204123429PricingVersions },
   { name: 'Migration20261204131558_nfc_item_text', class: Migration20261204131558NfcItemText },
   { name: 'Migration20261204150916_rate_limits', class: Migration20261204150916RateLimits },
+  { name: 'Migration20261204151849_change_feed', class: Migration20261204151849ChangeFeed },
 ];

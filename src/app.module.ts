@@ -6,6 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AccessGate } from './access/access.gate.js';
 import { AccessModule } from './access/access.module.js';
 import { ArchiveModule } from './archive/archive.module.js';
+import { ChangesModule } from './changes/changes.module.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { JsonBodyMiddleware, LargeJsonBodyMiddleware } from './http/json-body.middleware.js';
 import { loggerParams } from './http/logging.js';
@@ -27,6 +28,7 @@ import { WarrantiesModule } from './warranties/warranties.module.js';
     DatabaseModule,
     AccessModule,
     WarrantiesModule,
+    ChangesModule,
     ArchiveModule,
     HealthModule,
     RootModule,

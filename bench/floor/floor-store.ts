@@ -57,17 +57,26 @@ const STORE = `WITH existing AS (SELECT id FROM store WHERE uuid = $1),
 const STORE_ID = 'SELECT id FROM store WHERE uuid = $1';
 
 const ITEM = `WITH created AS (
-         INSERT INTO item (store_id, sku, type, title, cost) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, sku, type, title, cost)
-       SELECT id, sku, type, title, cost, true AS inserted FROM created
+         INSERT INTO item (store_id, sku, type, title, cost, pricing_version) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, sku, type, title, cost, pricing_version)
+       SELECT id, sku, type, title, cost, pricing_version, true AS inserted FROM created
        UNION ALL
-       SELECT id, sku, type, title, cost, false FROM item WHERE store_id = $6 AND sku = $7 AND NOT EXISTS (SELECT 1 FROM created)`;
-const ITEM_AGAIN = 'SELECT id, sku, type, title, cost, false AS inserted FROM item WHERE store_id = $1 AND sku = $2';
-const ITEM_UPDATE = `UPDATE item SET type = v.type, title = v.title, cost = v.cost,
+       SELECT id, sku, type, title, cost, pricing_version, false FROM item
+       WHERE store_id = $7 AND sku = $8 AND NOT EXISTS (SELECT 1 FROM created)`;
+const ITEM_AGAIN = 'SELECT id, sku, type, title, cost, pricing_version, false AS inserted FROM item WHERE store_id = $1 AND sku = $2';
+// The change feed's bookkeeping (change_xid, changed_at) rides on the same UPDATE, as in the service.
+const ITEM_UPDATE = `UPDATE item SET type = v.type, title = v.title, cost = v.cost, pricing_version = v.pricing_version,
          updated_at = CASE WHEN (item.type, item.title, item.cost) IS DISTINCT FROM (v.type, v.title, v.cost)
-                           THEN now() ELSE item.updated_at END
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[]) AS v(id, type, title, cost)
-       WHERE item.id = v.id`;
+                           THEN now() ELSE item.updated_at END,
+         change_xid = CASE WHEN ((item.type, item.title, item.cost) IS DISTINCT FROM (v.type, v.title, v.cost)
+                                 OR item.pricing_version IS DISTINCT FROM v.pricing_version)
+                           THEN pg_current_xact_id() ELSE item.change_xid END,
+         changed_at = CASE WHEN ((item.type, item.title, item.cost) IS DISTINCT FROM (v.type, v.title, v.cost)
+                                 OR item.pricing_version IS DISTINCT FROM v.pricing_version)
+                           THEN now() ELSE item.changed_at END
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[], $5::text[]) AS v(id, type, title, cost, pricing_version)
+       WHERE item.id = v.id
+       RETURNING item.id, item.change_xid = pg_current_xact_id() AS changed`;
 
 const PLANS_OF = `SELECT item_id, id, duration_months, price, pricing_version, created_at, updated_at, false AS inserted
        FROM warranty WHERE item_id = ANY ($1::bigint[])`;
@@ -138,7 +147,10 @@ export class FloorWrites {
     private readonly leaseMs: number,
   ) {}
 
-  async submit(item: FloorItem, receivedAt: Date): Promise<{ status: 200 | 201; body: { warranties: FloorWarranty[] } } | undefined> {
+  async submit(
+    item: FloorItem,
+    receivedAt: Date,
+  ): Promise<{ status: 200 | 201; body: { change: 'created' | 'updated' | 'unchanged'; warranties: FloorWarranty[] } } | undefined> {
     const costCents = centsFromAmount(item.item_cost);
     const quote = priceItem(SHIPPED_PRICING, item.item_type, costCents);
     if (quote.length === 0) return undefined;
@@ -158,11 +170,17 @@ export class FloorWrites {
           await client.query({
             name: 'floor-item',
             text: ITEM,
-            values: [storeId, item.item_sku, item.item_type, item.item_title, cost, storeId, item.item_sku],
+            values: [storeId, item.item_sku, item.item_type, item.item_title, cost, SHIPPED_PRICING.version, storeId, item.item_sku],
           })
         ).rows[0] ?? (await client.query({ name: 'floor-item-again', text: ITEM_AGAIN, values: [storeId, item.item_sku] })).rows[0];
       const itemId = Number(found.id);
-      const unchanged = !found.inserted && found.type === item.item_type && found.title === item.item_title && found.cost === cost;
+      const unchanged =
+        !found.inserted &&
+        found.type === item.item_type &&
+        found.title === item.item_title &&
+        found.cost === cost &&
+        found.pricing_version === SHIPPED_PRICING.version;
+      let change: 'created' | 'updated' | 'unchanged' = found.inserted ? 'created' : 'unchanged';
       let plans: PlanRow[] | undefined;
       if (unchanged) {
         const stored = (await client.query<PlanRow>({ name: 'floor-plans-of', text: PLANS_OF, values: [[itemId]] })).rows;
@@ -178,12 +196,16 @@ export class FloorWrites {
         if (same) plans = stored;
       }
       if (!plans) {
-        if (!found.inserted)
-          await client.query({
-            name: 'floor-item-update',
-            text: ITEM_UPDATE,
-            values: [[itemId], [item.item_type], [item.item_title], [cost]],
-          });
+        if (!found.inserted) {
+          const [updated] = (
+            await client.query<{ changed: boolean }>({
+              name: 'floor-item-update',
+              text: ITEM_UPDATE,
+              values: [[itemId], [item.item_type], [item.item_title], [cost], [SHIPPED_PRICING.version]],
+            })
+          ).rows;
+          if (updated?.changed) change = 'updated';
+        }
         const values: unknown[] = [itemId, quote.map((plan) => plan.durationMonths)];
         for (const plan of quote)
           values.push(itemId, storeId, item.item_type, plan.durationMonths, centsToDecimal(plan.priceCents), SHIPPED_PRICING.version);
@@ -204,7 +226,7 @@ export class FloorWrites {
         created_at: plan.created_at.toISOString(),
         updated_at: plan.updated_at.toISOString(),
       }));
-      const response = { status: plans.some((plan) => plan.inserted) ? (201 as const) : (200 as const), body: { warranties } };
+      const response = { status: plans.some((plan) => plan.inserted) ? (201 as const) : (200 as const), body: { change, warranties } };
       const eventId = randomUUID();
       const document = {
         event_id: eventId,

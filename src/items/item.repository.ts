@@ -7,6 +7,8 @@ export interface ItemFacts {
   type: string;
   title: string;
   costCents: Cents;
+  /** The pricing version of the item's plan set (null: stored by a build of the service before the change feed). */
+  pricingVersion: string | null;
 }
 
 interface ItemRow {
@@ -15,10 +17,11 @@ interface ItemRow {
   type: string;
   title: string;
   cost: string;
+  pricing_version: string | null;
   [column: string]: unknown;
 }
 
-const SELECT_ITEM = 'SELECT id, sku, type, title, cost';
+const SELECT_ITEM = 'SELECT id, sku, type, title, cost, pricing_version';
 
 export interface FoundItem {
   id: number;
@@ -34,11 +37,12 @@ export interface StoreItem {
   facts: ItemFacts;
 }
 
-/** The items as parallel arrays, for unnest(): types, titles, costs. */
+/** The items as parallel arrays, for unnest(): types, titles, costs, pricing versions. */
 const columns = (items: readonly ItemFacts[]) => [
   items.map((item) => item.type),
   items.map((item) => item.title),
   items.map((item) => centsToDecimal(item.costCents)),
+  items.map((item) => item.pricingVersion),
 ];
 
 const keyOf = (storeId: number | string, sku: string) => `${storeId}\u0000${sku}`;
@@ -48,6 +52,7 @@ const toFacts = (row: ItemRow): ItemFacts => ({
   type: row.type,
   title: row.title,
   costCents: centsFromDecimal(String(row.cost)),
+  pricingVersion: row.pricing_version,
 });
 
 /** The item table. */
@@ -72,13 +77,17 @@ export class ItemRepository {
     const storeIds = items.map((item) => item.storeId);
     const skus = items.map((item) => item.facts.sku);
     const rows = await this.sql.query<ItemRow & { store_id: string; inserted: boolean }>(
-      `WITH sent AS (SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[]) AS s(store_id, sku, type, title, cost)),
+      `WITH sent AS (
+              SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[])
+                AS s(store_id, sku, type, title, cost, pricing_version)),
             created AS (
-              INSERT INTO item (store_id, sku, type, title, cost) SELECT store_id, sku, type, title, cost FROM sent ORDER BY store_id, sku
-              ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, store_id, sku, type, title, cost)
-       SELECT id, store_id, sku, type, title, cost, true AS inserted FROM created
+              INSERT INTO item (store_id, sku, type, title, cost, pricing_version)
+              SELECT store_id, sku, type, title, cost, pricing_version FROM sent ORDER BY store_id, sku
+              ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, store_id, sku, type, title, cost, pricing_version)
+       SELECT id, store_id, sku, type, title, cost, pricing_version, true AS inserted FROM created
        UNION ALL
-       SELECT i.id, i.store_id, i.sku, i.type, i.title, i.cost, false FROM item i JOIN sent s ON i.store_id = s.store_id AND i.sku = s.sku
+       SELECT i.id, i.store_id, i.sku, i.type, i.title, i.cost, i.pricing_version, false
+       FROM item i JOIN sent s ON i.store_id = s.store_id AND i.sku = s.sku
        WHERE NOT EXISTS (SELECT 1 FROM created c WHERE c.store_id = i.store_id AND c.sku = i.sku)`,
       [storeIds, skus, ...columns(items.map((item) => item.facts))],
     );
@@ -86,7 +95,7 @@ export class ItemRepository {
     const unseen = items.filter((item) => !byKey.has(keyOf(item.storeId, item.facts.sku)));
     if (unseen.length > 0) {
       for (const row of await this.sql.query<ItemRow & { store_id: string; inserted: boolean }>(
-        `SELECT i.id, i.store_id, i.sku, i.type, i.title, i.cost, false AS inserted
+        `SELECT i.id, i.store_id, i.sku, i.type, i.title, i.cost, i.pricing_version, false AS inserted
          FROM item i JOIN unnest(?::bigint[], ?::text[]) AS s(store_id, sku) ON i.store_id = s.store_id AND i.sku = s.sku`,
         [unseen.map((item) => item.storeId), unseen.map((item) => item.facts.sku)],
       )) {
@@ -103,12 +112,13 @@ export class ItemRepository {
   private async insertOrFindOne(storeId: number, item: ItemFacts): Promise<FoundItem> {
     const [row] = await this.sql.query<ItemRow & { inserted: boolean }>(
       `WITH created AS (
-         INSERT INTO item (store_id, sku, type, title, cost) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, sku, type, title, cost)
-       SELECT id, sku, type, title, cost, true AS inserted FROM created
+         INSERT INTO item (store_id, sku, type, title, cost, pricing_version) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (store_id, sku) DO NOTHING RETURNING id, sku, type, title, cost, pricing_version)
+       SELECT id, sku, type, title, cost, pricing_version, true AS inserted FROM created
        UNION ALL
-       SELECT id, sku, type, title, cost, false FROM item WHERE store_id = ? AND sku = ? AND NOT EXISTS (SELECT 1 FROM created)`,
-      [storeId, item.sku, item.type, item.title, centsToDecimal(item.costCents), storeId, item.sku],
+       SELECT id, sku, type, title, cost, pricing_version, false FROM item
+       WHERE store_id = ? AND sku = ? AND NOT EXISTS (SELECT 1 FROM created)`,
+      [storeId, item.sku, item.type, item.title, centsToDecimal(item.costCents), item.pricingVersion, storeId, item.sku],
     );
     const found =
       row ??
@@ -133,21 +143,30 @@ export class ItemRepository {
   }
 
   /**
-   * Makes these items as sent (latest POST wins). Their rows stay locked until commit, which
-   * serialises concurrent changes of one item, so its plan set is replaced by one transaction at a
-   * time; a caller that changes several items `lock`s them first (the UPDATE itself locks rows in
-   * no promised order). `updated_at` moves only when something changed.
+   * Makes these items as sent (latest POST wins); resolves with the ids of those it changed. Their rows
+   * stay locked until commit, which serialises concurrent changes of one item, so its plan set is
+   * replaced by one transaction at a time; a caller that changes several items `lock`s them first (the
+   * UPDATE itself locks rows in no promised order). The comparison with what is stored is made on the
+   * locked row, so it is exact even when another writer changed the item since the caller read it.
+   * A change moves the item's change position to this transaction (`change_xid`, the change feed's
+   * bookkeeping: README, "Change feed") and `changed_at`; `updated_at` moves only when a field changed.
+   * An item changed earlier in this same transaction counts as changed.
    */
-  async update(items: readonly { id: number; facts: ItemFacts }[]): Promise<void> {
+  async update(items: readonly { id: number; facts: ItemFacts }[]): Promise<Set<number>> {
     const sorted = [...items].sort((a, b) => a.id - b.id);
-    const [types, titles, costs] = columns(sorted.map((item) => item.facts));
-    await this.sql.query(
-      `UPDATE item SET type = v.type, title = v.title, cost = v.cost,
-         updated_at = CASE WHEN (item.type, item.title, item.cost) IS DISTINCT FROM (v.type, v.title, v.cost)
-                           THEN now() ELSE item.updated_at END
-       FROM unnest(?::bigint[], ?::text[], ?::text[], ?::numeric[]) AS v(id, type, title, cost)
-       WHERE item.id = v.id`,
-      [sorted.map((item) => item.id), types, titles, costs],
+    const [types, titles, costs, versions] = columns(sorted.map((item) => item.facts));
+    const fieldsDiffer = '(item.type, item.title, item.cost) IS DISTINCT FROM (v.type, v.title, v.cost)';
+    const itemDiffers = `(${fieldsDiffer} OR item.pricing_version IS DISTINCT FROM v.pricing_version)`;
+    const rows = await this.sql.query<{ id: string; changed: boolean }>(
+      `UPDATE item SET type = v.type, title = v.title, cost = v.cost, pricing_version = v.pricing_version,
+         updated_at = CASE WHEN ${fieldsDiffer} THEN now() ELSE item.updated_at END,
+         change_xid = CASE WHEN ${itemDiffers} THEN pg_current_xact_id() ELSE item.change_xid END,
+         changed_at = CASE WHEN ${itemDiffers} THEN now() ELSE item.changed_at END
+       FROM unnest(?::bigint[], ?::text[], ?::text[], ?::numeric[], ?::text[]) AS v(id, type, title, cost, pricing_version)
+       WHERE item.id = v.id
+       RETURNING item.id, item.change_xid = pg_current_xact_id() AS changed`,
+      [sorted.map((item) => item.id), types, titles, costs, versions],
     );
+    return new Set(rows.filter((row) => row.changed).map((row) => Number(row.id)));
   }
 }

@@ -33,6 +33,7 @@ const OPERATION_IDS: Record<string, string> = {
 const TAGS: Record<string, string> = {
   warranties: 'Submit items and look up their protection plans (warranties).',
   pricing: 'The pricing rules: which item types and costs can get which plans, at what price.',
+  changes: 'Follow every change to items and their plans: a keyset-paged feed that never skips one.',
   health: 'Liveness and readiness for load balancers and orchestrators (always open).',
   operations: 'The service index and the Prometheus metrics.',
 };

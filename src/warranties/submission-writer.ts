@@ -6,7 +6,7 @@ import { ItemRepository, type ItemFacts } from '../items/item.repository.js';
 import type { Quote } from '../pricing/pricing.service.js';
 import { StoresService } from '../stores/stores.service.js';
 import { SubmissionMetrics } from './submission-metrics.js';
-import type { SubmissionResult, SubmittedItem, Warranty } from './warranty.js';
+import type { Change, SubmissionResult, SubmittedItem, Warranty } from './warranty.js';
 import { WarrantyRepository, type SavedPlan } from './warranty.repository.js';
 
 /** An item, priced: what to store and the plans it gets. */
@@ -21,7 +21,9 @@ const MAX_RETRIES = 5;
 /** Before retry n, a random pause of up to 10 × 2^(n-1) ms (at most 320 ms), so the writers that crossed don't cross again. */
 const retryPause = (retry: number) => Math.random() * Math.min(10 * 2 ** (retry - 1), 320);
 
-const sameItem = (a: ItemFacts, b: ItemFacts) => a.type === b.type && a.title === b.title && a.costCents === b.costCents;
+/** The same fields and plan set: plans are a pure function of (pricing version, type, cost), and a published version never changes. */
+const sameItem = (a: ItemFacts, b: ItemFacts) =>
+  a.type === b.type && a.title === b.title && a.costCents === b.costCents && a.pricingVersion === b.pricingVersion;
 
 const sameQuote = (a: Quote, b: Quote) =>
   a.pricingVersion === b.pricingVersion &&
@@ -65,9 +67,10 @@ export function roundsAndRepeats(items: readonly PricedItem[]): { rounds: number
   return { rounds, repeats };
 }
 
-function resultOf(storeId: number, priced: PricedItem, plans: readonly SavedPlan[]): SubmissionResult {
+function resultOf(storeId: number, priced: PricedItem, plans: readonly SavedPlan[], change: Change): SubmissionResult {
   const { item, facts } = priced;
   return {
+    change,
     created: plans.some((plan) => plan.inserted),
     warranties: plans.map((plan): Warranty => ({
       id: plan.id,
@@ -165,7 +168,7 @@ export class SubmissionWriter {
     first.forEach((index, k) => {
       const target = { index, id: found[k].id, storeId: stores[k], inserted: found[k].inserted };
       targets.set(keyOf(items[index]), target);
-      if (kept[k]) results[index] = resultOf(stores[k], sent[k], kept[k]);
+      if (kept[k]) results[index] = resultOf(stores[k], sent[k], kept[k], 'unchanged');
       else firstWrites.push(target);
     });
     await this.writeRound(items, firstWrites, results);
@@ -176,20 +179,30 @@ export class SubmissionWriter {
         results,
       );
     }
-    // A repeat points at the last earlier occurrence saved in a round (never at another repeat).
-    for (const [repeat, of] of repeats) results[repeat] = { created: false, warranties: results[of].warranties };
+    // A repeat points at the last earlier occurrence saved in a round (never at another repeat); it changes nothing.
+    for (const [repeat, of] of repeats) results[repeat] = { change: 'unchanged', created: false, warranties: results[of].warranties };
     return results;
   }
 
-  /** Changes the round's existing items and replaces the plan sets of all of them (items are distinct within a round). */
+  /**
+   * Changes the round's existing items and replaces the plan sets of all of them (items are distinct
+   * within a round). Whether an existing item changed is what its UPDATE found on the locked row — not
+   * what was read before the lock: a writer that lost the race to an identical change changed nothing.
+   */
   private async writeRound(items: readonly PricedItem[], targets: readonly Target[], results: SubmissionResult[]): Promise<void> {
     if (targets.length === 0) return;
     const existing = targets.filter((target) => !target.inserted);
-    if (existing.length > 0) await this.items.update(existing.map((target) => ({ id: target.id, facts: items[target.index].facts })));
+    const changed =
+      existing.length > 0
+        ? await this.items.update(existing.map((target) => ({ id: target.id, facts: items[target.index].facts })))
+        : new Set<number>();
     const saved = await this.warranties.replacePlans(
       targets.map(({ index, id, storeId }) => ({ itemId: id, storeId, itemType: items[index].item.item_type, quote: items[index].quote })),
     );
-    for (const { index, id, storeId } of targets) results[index] = resultOf(storeId, items[index], saved.get(id) ?? []);
+    for (const { index, id, storeId, inserted } of targets) {
+      const change: Change = inserted ? 'created' : changed.has(id) ? 'updated' : 'unchanged';
+      results[index] = resultOf(storeId, items[index], saved.get(id) ?? [], change);
+    }
   }
 
   /** The items' stores by uuid, created on first sight — in uuid order, so two writes creating the same new stores cannot deadlock. */

@@ -11,7 +11,8 @@ import { WARRANTY_NOT_FOUND } from './warranty-api-errors.js';
 import type { RequestWithContext } from '../http/request-context.js';
 import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
 import { CreateWarrantyDto, EXAMPLE_SUBMISSION } from './dto/create-warranty.dto.js';
-import { DEFAULT_PAGE_SIZE, ListWarrantiesQuery } from './dto/list-warranties.query.js';
+import { DEFAULT_PAGE_SIZE } from '../http/page-limit.js';
+import { ListWarrantiesQuery } from './dto/list-warranties.query.js';
 import {
   batchResponse,
   BatchView,

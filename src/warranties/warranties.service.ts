@@ -146,7 +146,11 @@ export class WarrantiesService {
         this.pricing.refusal(item.store_uuid, item.item_type, costCents) ?? { message: 'No protection plan is offered', details: [] },
       );
     }
-    return { item, quote, facts: { sku: item.item_sku, type: item.item_type, title: item.item_title, costCents } };
+    return {
+      item,
+      quote,
+      facts: { sku: item.item_sku, type: item.item_type, title: item.item_title, costCents, pricingVersion: quote.pricingVersion },
+    };
   }
 
   /**

@@ -25,8 +25,13 @@ export interface SubmittedItem {
   item_title: string;
 }
 
-/** The outcome of a submission: the item's plans, ordered by duration, and whether any was new. */
+/** What a submission did to its item: created it, changed its fields or plan set, or nothing. */
+export const CHANGES = ['created', 'updated', 'unchanged'] as const;
+export type Change = (typeof CHANGES)[number];
+
+/** The outcome of a submission: what it did to the item, whether any plan was new, and the item's plans, ordered by duration. */
 export interface SubmissionResult {
+  change: Change;
   created: boolean;
   warranties: Warranty[];
 }

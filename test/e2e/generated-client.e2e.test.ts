@@ -22,8 +22,8 @@ const require = createRequire(import.meta.url);
 /** Uses the generated SDK the way an integrator would; prints what it got as JSON. */
 const PROGRAM = `
 import { createClient } from './client/client/index.js';
-import { getPricing, getWarranty, listWarranties, submitWarranty, submitWarrantyBatch } from './client/sdk.gen.js';
-import type { CreateWarrantyDto, ErrorCode, WarrantyView } from './client/types.gen.js';
+import { getPricing, getWarranty, listChanges, listWarranties, submitWarranty, submitWarrantyBatch } from './client/sdk.gen.js';
+import type { Change, CreateWarrantyDto, ErrorCode, FeedChange, WarrantyView } from './client/types.gen.js';
 
 // The API key goes where the document's security scheme (http bearer) says: the client's \`auth\`.
 const client = createClient({ baseUrl: process.argv[2], auth: process.env.WARRANTY_API_KEY });
@@ -38,6 +38,17 @@ const months: number = first.warranty_duration_months;
 const notAString: string = first.id;
 
 const again = await submitWarranty({ client, body });
+// \`change\` is the three values, not a string: a fourth does not compile, and each one narrows.
+const changes: ['created' | 'updated' | 'unchanged', Change] = [created.data.change, again.data!.change];
+// @ts-expect-error not one of the three
+const notAChange: Change = 'deleted';
+// The feed says created or updated only: an unchanged re-send is never in it.
+// @ts-expect-error not in the feed
+const notInFeed: FeedChange = 'unchanged';
+const feed = await listChanges({ client, query: { store_uuid: body.store_uuid, limit: 10 } });
+const feedChanges: FeedChange[] = (feed.data?.changes ?? []).map((entry) => entry.change);
+const nextCursor: string | undefined = feed.data?.next_cursor;
+const badCursor = await listChanges({ client, query: { cursor: 'not-a-cursor' } });
 const page = await listWarranties({ client, query: { store_uuid: body.store_uuid, item_type: 'furniture', limit: 10 } });
 const one = await getWarranty({ client, path: { id } });
 const missing = await getWarranty({ client, path: { id: 999_999_999 } });
@@ -69,6 +80,11 @@ process.stdout.write(
   JSON.stringify({
     created: { status: created.response?.status, data: created.data, id, months, notAString },
     again: { status: again.response?.status, data: again.data },
+    changes,
+    notAChange,
+    notInFeed,
+    feed: { status: feed.response?.status, changes: feedChanges, nextCursor: typeof nextCursor },
+    badCursor: { status: badCursor.response?.status, code: badCursor.error?.code },
     page: { status: page.response?.status, data: page.data },
     one: { status: one.response?.status, data: one.data },
     missing: { status: missing.response?.status, error: missing.error },
@@ -139,6 +155,14 @@ describe('a client generated from /docs-json (@hey-api/openapi-ts), compiled wit
       result.again.data.warranties.map((w: any) => w.id),
       result.created.data.warranties.map((w: any) => w.id),
     );
+  });
+
+  it('change is typed as the three values; listChanges pages the feed and refuses a cursor it did not issue', () => {
+    assert.deepEqual(result.changes, ['created', 'unchanged']);
+    assert.equal(result.feed.status, 200);
+    assert.equal(result.feed.nextCursor, 'string');
+    assert.ok(result.feed.changes.every((change: string) => change === 'created' || change === 'updated'));
+    assert.deepEqual(result.badCursor, { status: 400, code: 'VALIDATION_FAILED' });
   });
 
   it('listWarranties and getWarranty return what was stored', () => {

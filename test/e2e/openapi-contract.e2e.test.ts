@@ -15,7 +15,7 @@ import { post, send } from '../../harness/http-client.js';
 import { COMMITTED_DOCUMENT, openApiDocumentWithoutDatabase, openApiJson } from '../support/dump-openapi.js';
 import { schemaValidator } from '../support/openapi-validator.js';
 import { withPort } from '../support/tcp-proxy.js';
-import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
+import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 import { ERROR_CODES } from '../../src/error-codes.js';
 import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import { pricingTableView } from '../../src/pricing/pricing-table.view.js';
@@ -34,6 +34,7 @@ const OPERATION_IDS = {
   'POST /api/pricing/versions': 'publishPricingVersion',
   'GET /api/pricing/versions': 'listPricingVersions',
   'DELETE /api/pricing/versions/{version}': 'withdrawPricingVersion',
+  'GET /api/changes': 'listChanges',
   'GET /health/live': 'getLiveness',
   'GET /health/ready': 'getReadiness',
   'GET /metrics': 'getMetrics',
@@ -287,7 +288,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
       assert.deepEqual(
         [saved.required, saved.properties.status.enum],
         [
-          ['index', 'status', 'warranties'],
+          ['index', 'status', 'change', 'warranties'],
           [201, 200],
         ],
       );
@@ -343,7 +344,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
       }
     });
 
-    it('real answers match their documented schemas (Ajv): POST 201/200/400/422, GET list, by id, 400, 404', async () => {
+    it('real answers match their documented schemas (Ajv): POST 201/200/400/422, GET list, by id, 400, 404, the change feed', async () => {
       const check = async (label: string, operation: any, reply: { status: number; body: unknown }) => {
         const response = operation.responses[String(reply.status)];
         assert.ok(response, `${label}: status ${reply.status} is documented`);
@@ -368,6 +369,15 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
       await check('GET id 404', byId, await send(app.url, '/api/warranties/999999999'));
       await check('GET id 400', byId, await send(app.url, '/api/warranties/abc'));
       await check('GET /', doc.paths['/'].get, await send(app.url, '/'));
+      const changesOp = doc.paths['/api/changes'].get;
+      // The feed hands out a change once no transaction older than it is still running: poll until it is there.
+      let feed: { status: number; body: any } | undefined;
+      await eventually(async () => {
+        feed = await send(app.url, '/api/changes?store_uuid=' + payload.store_uuid);
+        return feed.body?.changes?.some((entry: any) => entry.item_sku === 'schema-check');
+      });
+      await check('GET changes', changesOp, feed!);
+      await check('GET changes 400', changesOp, await send(app.url, '/api/changes?cursor=nope&limit=0'));
     });
   });
 

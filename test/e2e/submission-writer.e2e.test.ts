@@ -38,7 +38,13 @@ const quoteFor = (costCents: number, pricingVersion = 'v1'): Quote => ({
   ],
 });
 
-const facts = (sku: string, costCents = 15_000, title = `Sofa ${sku}`): ItemFacts => ({ sku, type: 'furniture', title, costCents });
+const facts = (sku: string, costCents = 15_000, title = `Sofa ${sku}`, pricingVersion = 'v1'): ItemFacts => ({
+  sku,
+  type: 'furniture',
+  title,
+  costCents,
+  pricingVersion,
+});
 
 const priced = (store: string, sku: string, costCents = 15_000, title = `Sofa ${sku}`): PricedItem => ({
   item: { store_uuid: store, item_type: 'furniture', item_sku: sku, item_cost: costCents / 100, item_title: title },
@@ -46,8 +52,9 @@ const priced = (store: string, sku: string, costCents = 15_000, title = `Sofa ${
   quote: quoteFor(costCents),
 });
 
-/** What a result says, without ids and timestamps: created, and each plan's months and price. */
+/** What a result says, without ids and timestamps: its change, created, and each plan's months and price. */
 const gist = (result: SubmissionResult) => ({
+  change: result.change,
   created: result.created,
   plans: result.warranties.map((w) => [w.itemSku, w.itemCostCents, w.durationMonths, w.priceCents]),
 });
@@ -133,16 +140,34 @@ describe('the write path on PostgreSQL (testing module, no HTTP)', () => {
       const stamps = async () =>
         (await db.query(`SELECT sku, title, cost::text, updated_at FROM item WHERE store_id = $1 ORDER BY sku`, [store])).rows;
       const before = await stamps();
-      await sql.transaction(() =>
+      const changed = await sql.transaction(() =>
         items.update([
           { id: b.id, facts: facts('u-b', 20_000, 'Renamed') },
           { id: a.id, facts: facts('u-a') },
         ]),
       );
+      assert.deepEqual([...changed], [b.id], 'the ids of the items it changed');
       const afterwards = await stamps();
       assert.deepEqual(afterwards[0], before[0], 'unchanged: updated_at kept');
       assert.deepEqual([afterwards[1].title, afterwards[1].cost], ['Renamed', '200.00']);
       assert.ok(afterwards[1].updated_at > before[1].updated_at, 'changed: updated_at moved');
+    });
+
+    it('update moves the change position (change_xid, changed_at) when a field or the pricing version changed, and only then', async () => {
+      const store = await storeId('repo-position');
+      const [a] = await sql.transaction(() => items.insertOrFind([{ storeId: store, facts: facts('pos-a') }]));
+      const position = async () =>
+        (await db.query(`SELECT created_xid::text, change_xid::text, changed_at, updated_at FROM item WHERE id = $1`, [a.id])).rows[0];
+      const created = await position();
+      assert.equal(created.change_xid, created.created_xid, 'created: its creating transaction');
+      const same = await sql.transaction(() => items.update([{ id: a.id, facts: facts('pos-a') }]));
+      assert.deepEqual([[...same], await position()], [[], created], 'nothing changed: nothing moved');
+      const repriced = await sql.transaction(() => items.update([{ id: a.id, facts: facts('pos-a', 15_000, 'Sofa pos-a', 'v2') }]));
+      const afterwards = await position();
+      assert.deepEqual([...repriced], [a.id]);
+      assert.ok(BigInt(afterwards.change_xid) > BigInt(created.change_xid), 'a later transaction');
+      assert.ok(afterwards.changed_at > created.changed_at);
+      assert.deepEqual(afterwards.updated_at, created.updated_at, 'no field changed: updated_at kept');
     });
 
     it('lock holds the items’ rows until commit: another writer of them waits, a reader does not', async () => {
@@ -227,6 +252,7 @@ describe('the write path on PostgreSQL (testing module, no HTTP)', () => {
       const results = await write([priced('writer-new', 'n-1'), priced('writer-new', 'n-2', 50_000), priced('writer-new', 'n-1')]);
       assert.deepEqual(results.map(gist), [
         {
+          change: 'created',
           created: true,
           plans: [
             ['n-1', 15_000, 12, 1500],
@@ -234,6 +260,7 @@ describe('the write path on PostgreSQL (testing module, no HTTP)', () => {
           ],
         },
         {
+          change: 'created',
           created: true,
           plans: [
             ['n-2', 50_000, 12, 5000],
@@ -241,6 +268,7 @@ describe('the write path on PostgreSQL (testing module, no HTTP)', () => {
           ],
         },
         {
+          change: 'unchanged',
           created: false,
           plans: [
             ['n-1', 15_000, 12, 1500],
@@ -281,6 +309,33 @@ describe('the write path on PostgreSQL (testing module, no HTTP)', () => {
         );
       } finally {
         await db.query('ROLLBACK');
+      }
+    });
+
+    it('two writers of the same change that read the item before either locked it: one updated it, the other changed nothing', async () => {
+      const store = 'writer-same-change';
+      await write([priced(store, 'SA'), priced(store, 'SB'), priced(store, 'SC')]);
+      const watcher = await sqlClient(databaseUrl);
+      // The test holds SA and SC: both writers of each change read the item as stored and then wait for its row.
+      await db.query('BEGIN');
+      await db.query(`SELECT id FROM item WHERE sku IN ('SA', 'SC') FOR UPDATE`);
+      try {
+        const many = () => write([priced(store, 'SA', 20_000), priced(store, 'SB', 20_000)]); // locks both first (lock())
+        const one = () => write([priced(store, 'SC', 20_000)]); // its UPDATE takes the lock
+        const writes = [many(), many(), one(), one()];
+        assert.ok(await eventually(async () => (await lockWaiters(watcher)) >= 4, 5000, 10), 'all four wait');
+        await db.query('COMMIT');
+        const results = await Promise.all(writes);
+        const changes = results.map((write) => write.map((result) => result.change));
+        assert.deepEqual([changes[0], changes[1]].sort(), [
+          ['unchanged', 'unchanged'],
+          ['updated', 'updated'],
+        ]);
+        assert.deepEqual([changes[2], changes[3]].sort(), [['unchanged'], ['updated']]);
+        for (const write of results) for (const result of write) assert.equal(result.warranties[0].itemCostCents, 20_000);
+      } finally {
+        await db.query('ROLLBACK').catch(() => undefined);
+        await watcher.end();
       }
     });
 

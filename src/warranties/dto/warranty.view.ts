@@ -3,11 +3,12 @@ import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { toErrorBody } from '../../http/error-body.js';
 import { ErrorResponseView } from '../../http/error-response.view.js';
 import { centsToAmount } from '../../common/money.js';
-import type { BatchOutcome, SubmissionResult, Warranty } from '../warranty.js';
+import { CHANGES, type BatchOutcome, type Change, type SubmissionResult, type Warranty } from '../warranty.js';
 import { MONEY_DECIMALS } from '../../openapi/schema-extensions.js';
 import { ITEM_TYPE_VALUES } from '../../pricing/pricing-fields.js';
 
-const MONEY = { type: Number, minimum: 0, ...MONEY_DECIMALS, description: 'JSON number with at most 2 decimal places.' };
+/** A money amount on the wire. */
+export const MONEY = { type: Number, minimum: 0, ...MONEY_DECIMALS, description: 'JSON number with at most 2 decimal places.' } as const;
 
 /** One protection plan on the wire (snake_case, money as JSON numbers with ≤ 2 decimals). */
 export class WarrantyView {
@@ -26,7 +27,21 @@ export class WarrantyView {
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z', format: 'date-time' }) updated_at: string;
 }
 
+/** `change` on the wire: an enum, so generated clients type it as these three values. */
+export const CHANGE_PROPERTY = {
+  enum: CHANGES,
+  enumName: 'Change',
+  example: 'created',
+  description:
+    'What this submission did to the item: `created` (a new item), `updated` (its fields or its plan set changed, ' +
+    're-pricing under another version included) or `unchanged` (it was already so). Independent of the status code ' +
+    '(201 when any plan was created).',
+} as const;
+
 export class WarrantiesView {
+  @ApiProperty(CHANGE_PROPERTY)
+  change: Change;
+
   @ApiProperty({ type: [WarrantyView], description: 'Ordered by duration.' })
   warranties: WarrantyView[];
 }
@@ -68,7 +83,7 @@ export function toWarrantyView(warranty: Warranty): WarrantyView {
 export function submissionResponse(result: SubmissionResult): { status: HttpStatus.CREATED | HttpStatus.OK; body: WarrantiesView } {
   return {
     status: result.created ? HttpStatus.CREATED : HttpStatus.OK,
-    body: { warranties: result.warranties.map(toWarrantyView) },
+    body: { change: result.change, warranties: result.warranties.map(toWarrantyView) },
   };
 }
 
@@ -85,6 +100,8 @@ export class BatchSavedResultView {
     description: '201 when any plan was created for the item, else 200 (as a single POST).',
   })
   status: (typeof BATCH_SAVED_STATUSES)[number];
+  @ApiProperty(CHANGE_PROPERTY)
+  change: Change;
   @ApiProperty({ type: [WarrantyView], description: 'The item’s plans, ordered by duration.' })
   warranties: WarrantyView[];
 }
@@ -137,7 +154,7 @@ export function batchResponse(outcomes: readonly BatchOutcome[]): { status: Http
       results: outcomes.map((outcome, index): BatchResultView => {
         if ('result' in outcome) {
           const { status, body } = submissionResponse(outcome.result);
-          return { index, status, warranties: body.warranties };
+          return { index, status, change: body.change, warranties: body.warranties };
         }
         const error = toErrorBody(outcome.refused);
         return { index, status: error.statusCode as BatchRefusedResultView['status'], error: error as ErrorResponseView };
