@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type pg from 'pg';
-import { send } from '../../harness/http-client.js';
+import { post, send } from '../../harness/http-client.js';
 import { createDatabase, eventually, serviceEnv, sleep, sqlClient, startApp, type TestApp } from '../support/test-env.js';
 import { publish, quote, versionBody, withdraw } from '../support/pricing-support.js';
 
@@ -97,6 +97,39 @@ describe('pricing versions on two instances', () => {
       `switch latency after effective_from (first answer by the new version, request round trip included): ${seen.sort().join('; ')}`,
     );
     assert.equal((await send(b.url, '/api/pricing?store_uuid=store-o')).body.version, 'switch-default');
+  });
+
+  it('a store version at t + 5 s re-prices that store’s re-sends on both instances from t, and no other store’s', async () => {
+    const item = (store: string, sku: string) => ({
+      store_uuid: store,
+      item_type: 'furniture',
+      item_sku: sku,
+      item_cost: 150,
+      item_title: 'Sofa',
+    });
+    const resend = async (app: TestApp, store: string, sku: string) => {
+      const reply = await post(app.url, item(store, sku));
+      assert.ok(reply.status === 200 || reply.status === 201, reply.text);
+      return { change: reply.body.change as string, version: reply.body.warranties[0].pricing_version as string };
+    };
+    const skus = ['on-a', 'on-b'];
+    for (const store of ['resend-s', 'resend-o']) for (const sku of skus) assert.equal((await resend(a, store, sku)).change, 'created');
+    const before = (await resend(a, 'resend-o', 'on-a')).version;
+    const at = Date.now() + 5_000;
+    const body = versionBody('resend-store', { effective_from: new Date(at).toISOString(), store_uuids: ['resend-s'] });
+    assert.equal((await publish(a.url, body)).status, 201);
+    // Before its time, nothing changes; from it, the store's re-sends on either instance take the new version.
+    assert.deepEqual(await resend(b, 'resend-s', 'on-b'), { change: 'unchanged', version: before });
+    await sleep(at - Date.now() + 20);
+    const [onA, onB] = await Promise.all([resend(a, 'resend-s', 'on-a'), resend(b, 'resend-s', 'on-b')]);
+    assert.ok(Date.now() - at < 1_000, 'the re-sends were answered within a second of effective_from');
+    assert.deepEqual(onA, { change: 'updated', version: 'resend-store' }, 'instance A');
+    assert.deepEqual(onB, { change: 'updated', version: 'resend-store' }, 'instance B');
+    for (const [app, sku] of [
+      [a, 'on-a'],
+      [b, 'on-b'],
+    ] as const)
+      assert.deepEqual(await resend(app, 'resend-o', sku), { change: 'unchanged', version: before }, `another store, ${sku}`);
   });
 
   it('a publication on one instance reaches the other at once (NOTIFY; B has no periodic reload)', async (t: TestContext) => {
