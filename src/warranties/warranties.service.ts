@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { centsFromAmount } from '../common/money.js';
 import type { Caller } from '../access/api-key.js';
+import { assertMayActFor } from '../access/store-access.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { GroupCommit } from '../database/group-commit.js';
+import { ItemNotEligibleError } from '../pricing/pricing.errors.js';
 import { PricingService } from '../pricing/pricing.service.js';
 import { batchResponse, submissionResponse } from './dto/warranty.view.js';
 import { BATCH_SUBMITTED, BatchSubmittedEvent } from './events/batch-submitted.event.js';
@@ -11,7 +13,7 @@ import { ITEMS_SUBMITTED, ItemsSubmittedEvent } from './events/items-submitted.e
 import { SubmissionMetrics } from './submission-metrics.js';
 import { SubmissionWriter, type PricedItem } from './submission-writer.js';
 import type { BatchOutcome, SubmissionResult, SubmittedItem, Warranty, WarrantyFilter } from './warranty.js';
-import { ItemNotEligibleError, StoreMismatchError, WarrantyNotFoundError } from './warranty.errors.js';
+import { WarrantyNotFoundError } from './warranty.errors.js';
 import { WarrantyRepository } from './warranty.repository.js';
 
 /** An entry of a batch as the controller hands it over: a valid item, or why it was refused (400). */
@@ -25,11 +27,6 @@ export interface SubmissionContext {
   payload: unknown;
   /** Whose key sent it: a store key may only submit for its own store. */
   caller: Caller;
-}
-
-/** A store key may only act for its own store (docs/contract/access.md); an admin key for any. */
-function assertMayActFor(caller: Caller, storeUuid: string): void {
-  if (caller.kind === 'store' && caller.storeUuid !== storeUuid) throw new StoreMismatchError(caller.storeUuid, 'store_uuid', storeUuid);
 }
 
 /** A single POST waiting for its group commit. */
