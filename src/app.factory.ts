@@ -14,10 +14,10 @@ import { RequestContextMiddleware } from './common/request-context.middleware.js
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 
-/** How the application is created, by main.ts (NestFactory) and by the tests (a Nest testing module) alike. */
+/** How the application is created, by server.ts (NestFactory) and by the tests (a Nest testing module) alike. */
 export function appOptions(): NestApplicationOptions {
   // Logs are held until the pino logger (LoggerModule) takes over in configureApp. A failure while the
-  // modules are built is thrown (Nest would exit the process itself), so main.ts can stop what it started.
+  // modules are built is thrown (Nest would exit the process itself), so server.ts can stop what it started.
   return { bodyParser: false, bufferLogs: true, abortOnError: false };
 }
 
@@ -44,7 +44,7 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   return app;
 }
 
-/** The whole application; its configuration comes from the environment (DATABASE_URL resolved by main.ts). */
+/** The whole application; its configuration comes from the environment (DATABASE_URL resolved by server.ts). */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   return configureApp(await NestFactory.create<NestExpressApplication>(AppModule, appOptions()), config);
 }

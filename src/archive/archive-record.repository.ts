@@ -9,6 +9,7 @@ import { Sql } from '../database/sql.js';
 import { archiveKey } from './archive-key.js';
 import type { ArchiveRecordSchema } from './archive-record.entity.js';
 import type { ArchiveDocument, ArchiveRecordRef } from './archive-record.js';
+import type { TraceOrigin } from '../tracing/tracing.js';
 
 /** The archive_record table as Kysely sees it, inferred from the entity. */
 type ArchiveTables = InferKyselyDB<typeof ArchiveRecordSchema>;
@@ -20,6 +21,7 @@ export interface NewArchiveRecord {
   keyPrefix: string;
   request: unknown;
   response: { status: number; body: unknown };
+  traceOrigin?: TraceOrigin;
 }
 
 export interface Backlog {
@@ -78,7 +80,12 @@ export class ArchiveRecordRepository {
         request: record.request,
         response: record.response,
       };
-      return { objectKey: archiveKey(record.receivedAt, record.storeUuid, eventId), document, attempts: 1 };
+      return {
+        objectKey: archiveKey(record.receivedAt, record.storeUuid, eventId),
+        document,
+        attempts: 1,
+        traceOrigin: record.traceOrigin,
+      };
     });
     const ids = drafts.length === 1 ? [await this.insertOne(drafts[0])] : await this.insertMany(drafts);
     return drafts.map((draft, i) => ({ id: ids[i], ...draft }));

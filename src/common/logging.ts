@@ -21,7 +21,7 @@ export function pinoOptions(level: LogLevelName): LoggerOptions {
   };
 }
 
-/** For the lines main.ts writes before (or outside) the Nest application. */
+/** For the lines server.ts writes before (or outside) the Nest application. */
 export function createLogger(level: LogLevelName): PinoLogger {
   return pino(pinoOptions(level));
 }

@@ -6,6 +6,7 @@ import { CurrentCaller } from '../access/caller.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { ApiErrors } from '../common/api-docs.js';
 import type { RequestWithContext } from '../common/request-context.js';
+import { tracing } from '../tracing/tracing.js';
 import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
 import { CreateWarrantyDto } from './dto/create-warranty.dto.js';
 import { DEFAULT_PAGE_SIZE, ListWarrantiesQuery } from './dto/list-warranties.query.js';
@@ -44,6 +45,7 @@ const submissionContext = (request: RequestWithContext, caller: Caller): Submiss
   receivedAt: request.receivedAt,
   payload: request.body,
   caller,
+  traceOrigin: tracing?.capture(),
 });
 
 @ApiTags('warranties')

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { centsFromAmount } from '../common/money.js';
 import type { Caller } from '../access/api-key.js';
+import type { TraceOrigin } from '../tracing/tracing.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { GroupCommit } from '../database/group-commit.js';
 import { Sql } from '../database/sql.js';
@@ -96,6 +97,8 @@ export interface SubmissionContext {
   payload: unknown;
   /** Whose key sent it: a store key may only submit for its own store. */
   caller: Caller;
+  /** With tracing on, the request's span. */
+  traceOrigin?: TraceOrigin;
 }
 
 /** A store key may only act for its own store (SPEC, Access); an admin key for any. */
@@ -159,6 +162,7 @@ export class WarrantiesService {
             result: results[i],
             response: submissionResponse(results[i]),
             keyPrefix: context.caller.keyPrefix,
+            traceOrigin: context.traceOrigin,
           })),
         ),
       );
@@ -200,6 +204,7 @@ export class WarrantiesService {
           storeUuid,
           batchResponse(outcomes),
           context.caller.keyPrefix,
+          context.traceOrigin,
         ),
       );
       return outcomes;
