@@ -130,6 +130,7 @@ async function startPrimary(config: AppConfig, started: (embedded: RunningPostgr
   log('log', 'database connection', { tls: database.tls });
   const applied = await applyMigrations({ url });
   log('log', 'migrations applied', { applied });
+  if (config.tracing.endpoint) log('log', 'tracing on', { ...config.tracing });
   // API keys: on the embedded default only, a development admin key (src/access/dev-admin-key.ts).
   if (embedded && process.env.NODE_ENV !== 'production')
     await ensureDevAdminKey(url, config.dataDir, (message, fields) => log('log', message, fields));

@@ -74,7 +74,29 @@ export interface AppConfig {
     /** How long a verified (or refused) key stays in the process's cache: the longest a revocation takes to bite. */
     keyCacheTtlMs: number;
   };
+  /**
+   * OpenTelemetry (src/tracing/): the SDK reads the OTEL_* variables itself; they are checked here so
+   * that a bad one is a start-up error like any other, and named in the start-up log.
+   */
+  tracing: {
+    /** Where traces go (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces); none: tracing off. */
+    endpoint: string | undefined;
+    protocol: OtlpProtocol;
+    sampler: string;
+  };
 }
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+/** The samplers OpenTelemetry's JavaScript SDK knows (OTEL_TRACES_SAMPLER). */
+const TRACE_SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+];
 
 export type EndpointAccess = 'open' | 'admin';
 export const ENDPOINT_ACCESS: readonly EndpointAccess[] = ['open', 'admin'];
@@ -204,6 +226,18 @@ function databaseUrl(read: EnvReader): string | undefined {
   return problems.length > 0 ? undefined : url;
 }
 
+function tracing(read: EnvReader): AppConfig['tracing'] {
+  const base = read.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
+  const traces = read.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']);
+  const protocol = read.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', OTLP_PROTOCOLS, 'http/protobuf');
+  read.string('OTEL_SERVICE_NAME'); // any name; listed here so that .env.example keeps it
+  const sampler = read.oneOf('OTEL_TRACES_SAMPLER', TRACE_SAMPLERS, 'parentbased_always_on');
+  read.pattern('OTEL_TRACES_SAMPLER_ARG', /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a ratio from 0 to 1 (for the traceidratio samplers)');
+  const endpoint = traces ?? (base && protocol !== 'grpc' ? `${base.replace(/\/+$/, '')}/v1/traces` : base);
+  const disabled = read.oneOf('OTEL_SDK_DISABLED', ['true', 'false'], 'false') === 'true';
+  return { endpoint: disabled ? undefined : endpoint, protocol, sampler };
+}
+
 function httpLimits(read: EnvReader): AppConfig['http'] {
   const headersTimeoutMs = read.int('HTTP_HEADERS_TIMEOUT_S', 10, 1, 600) * 1000;
   const requestTimeoutMs = read.int('HTTP_REQUEST_TIMEOUT_S', 30, 1, 3600) * 1000;
@@ -262,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       docs: read.oneOf('DOCS_ACCESS', ENDPOINT_ACCESS, 'open'),
       keyCacheTtlMs: read.int('API_KEY_CACHE_TTL_MS', 30000, 0, 300000),
     },
+    tracing: tracing(read),
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');

@@ -54,7 +54,9 @@ function otelVariablesFromDotEnv(env: NodeJS.ProcessEnv): void {
   } catch {
     return;
   }
-  for (const [name, value] of Object.entries(parseEnv(text))) if (name.startsWith('OTEL_') && env[name] === undefined) env[name] = value;
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    if (name.startsWith('OTEL_') && value?.trim() && env[name] === undefined) env[name] = value;
+  }
 }
 
 /**
