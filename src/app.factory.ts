@@ -9,7 +9,7 @@ import { AccessGate, DOCS_PATHS } from './access/access.gate.js';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './common/http-security.js';
-import { guardHttpServer, requireHost } from './common/http-server-guards.js';
+import { guardHttpServer, HTTP_SERVER_REFUSALS, requireHost } from './common/http-server-guards.js';
 import { RequestContextMiddleware } from './common/request-context.middleware.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
@@ -36,7 +36,9 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   app.use(requestContext.use.bind(requestContext));
   app.use(requireHost);
   // Answers Node's HTTP layer gives before any middleware runs (bad request line, timeouts, …) take our shape too.
-  guardHttpServer(app.getHttpServer() as Server, config.http, (status) => metrics.observe('-', 'refused by the HTTP server', status, 0));
+  const refused = 'refused by the HTTP server';
+  metrics.expect('-', refused, HTTP_SERVER_REFUSALS);
+  guardHttpServer(app.getHttpServer() as Server, config.http, (status) => metrics.observe('-', refused, status, 0));
   applyHttpSecurity(app, config.corsOrigins);
   // Swagger UI's routes are outside Nest's router: the access gate (DOCS_ACCESS) goes in front of them here.
   app.use(DOCS_PATHS, app.get(AccessGate).expressHandler());

@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ApiError } from '../common/api-error.js';
-import { toErrorBody } from '../common/error-body.js';
+import { sendErrorBody, toErrorBody } from '../common/error-body.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import type { Caller } from './api-key.js';
 import { KeyVerifier } from './key-verifier.js';
@@ -67,11 +67,7 @@ export class AccessGate implements NestMiddleware {
    */
   expressHandler(): RequestHandler {
     return (request, response, next) => {
-      this.use(request, response, next).catch((error: unknown) => {
-        const body = toErrorBody(error);
-        if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', '1');
-        response.status(body.statusCode).json(body);
-      });
+      this.use(request, response, next).catch((error: unknown) => sendErrorBody(response, toErrorBody(error)));
     };
   }
 }

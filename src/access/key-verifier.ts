@@ -4,7 +4,8 @@ import { appConfig, type AppConfig } from '../config/app-config.js';
 import { hashKey, parseKey, sameHash, type Caller } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
 
-export type RejectionReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
+export const REJECTION_REASONS = ['missing', 'malformed', 'unknown', 'revoked'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 export type Verdict = { ok: true; caller: Caller } | { ok: false; reason: RejectionReason };
 
 /** Keys kept in memory per process; a key in steady use stays, the oldest entry goes first. */
@@ -48,6 +49,8 @@ export class KeyVerifier {
       labelNames: ['reason'],
       registers: [registry],
     });
+    // Every reason from 0, so that an alert on a rising `unknown` has a series before the first guess.
+    for (const reason of REJECTION_REASONS) this.rejections.inc({ reason }, 0);
   }
 
   /** Verifies a key as sent (undefined: none was sent). */

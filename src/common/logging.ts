@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import type { LogLevelName } from '../config/app-config.js';
+import { errorCodeOf } from './error-body.js';
 import { requestIdFrom, REQUEST_ID_HEADER, type RequestWithContext } from './request-context.js';
 import { routeTemplate } from './request-context.middleware.js';
 
@@ -26,15 +27,25 @@ export function createLogger(level: LogLevelName): PinoLogger {
   return pino(pinoOptions(level));
 }
 
-type Request = IncomingMessage & { requestId?: string };
+type Request = IncomingMessage & {
+  requestId?: string;
+  /** Left by the access gate (src/access/) on a request whose key it verified: never the key, only its public parts. */
+  caller?: { keyPrefix: string; storeUuid?: string };
+};
 
-/** The access line's fields: request id (bound by pino-http), method, route template, status, duration. */
-function accessLine(request: IncomingMessage, response: ServerResponse, fields: Record<string, unknown>) {
+/**
+ * The access line's fields: request id (bound by pino-http), method, route template, status,
+ * duration; the key's public prefix and, for a store key, its store; an error answer's code.
+ */
+function accessLine(request: Request, response: ServerResponse, fields: Record<string, unknown>) {
   return {
     method: request.method,
     route: routeTemplate(request as RequestWithContext),
     status: response.statusCode,
     duration_ms: fields.duration_ms,
+    key_prefix: request.caller?.keyPrefix,
+    store_uuid: request.caller?.storeUuid,
+    code: errorCodeOf(response),
   };
 }
 

@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Registry } from 'prom-client';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ConnectionProbe } from './connection-probe.js';
 import { DatabaseOutage } from './database-outage.js';
 import { databaseConnection } from './database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
+import { registerPoolMetrics } from './pool-metrics.js';
 import { Sql } from './sql.js';
 
 /**
@@ -37,6 +39,13 @@ import { Sql } from './sql.js';
       provide: Sql,
       inject: [MikroORM, DatabaseOutage],
       useFactory: (orm: MikroORM, outage: DatabaseOutage) => new Sql(orm.em.getConnection().getNativeClient(), outage),
+    },
+    {
+      // The application's registry (MetricsModule); a module compiled without it has no pool metrics.
+      provide: 'PoolMetrics',
+      inject: [MikroORM, { token: Registry, optional: true }],
+      useFactory: (orm: MikroORM, registry?: Registry) =>
+        registry && registerPoolMetrics(registry, orm.em.getConnection().getNativeClient()),
     },
   ],
   exports: [Sql, DatabaseOutage, ConnectionProbe],

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { post, send } from '../../harness/http-client.js';
+import { parseKey } from '../../src/access/api-key.js';
+import { withApiKeys } from '../../src/access/keys-context.js';
 import { logLines, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
@@ -13,9 +15,10 @@ import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support
 describe('logs (service process, LOG_LEVEL=info)', () => {
   let proxy: TcpProxy;
   let service: ServiceProcess;
+  let databaseUrl: string;
 
   before(async () => {
-    const databaseUrl = await createDatabase();
+    databaseUrl = await createDatabase();
     proxy = new TcpProxy(Number(new URL(databaseUrl).port));
     const proxyPort = await proxy.start();
     service = await startServiceProcess(
@@ -56,6 +59,41 @@ describe('logs (service process, LOG_LEVEL=info)', () => {
     assert.equal(line.route, '/api/warranties');
     assert.equal(line.status, 201);
     assert.equal(typeof line.duration_ms, 'number');
+  });
+
+  it("access lines name the key by its public prefix, a store key's store, and an error answer's code", async () => {
+    const storeKey = await withApiKeys(
+      databaseUrl,
+      async (keys) => (await keys.issue({ kind: 'store', storeUuid: SEED_PAYLOAD.store_uuid })).key,
+    );
+    const id = (name: string) => `${name}-${Date.now()}`;
+    const ids = { admin: id('admin'), store: id('store'), refused: id('refused'), keyless: id('keyless') };
+    const sku = `access-line-${Date.now()}`;
+    assert.equal((await post(service.url, { ...SEED_PAYLOAD, item_sku: sku }, { 'x-request-id': ids.admin })).status, 201);
+    const byStore = { 'x-request-id': ids.store, authorization: `Bearer ${storeKey}` };
+    assert.equal((await post(service.url, { ...SEED_PAYLOAD, item_sku: sku }, byStore)).status, 200);
+    assert.equal((await post(service.url, { ...SEED_PAYLOAD, item_cost: -1 }, { 'x-request-id': ids.refused })).status, 400);
+    assert.equal((await post(service.url, SEED_PAYLOAD, { 'x-request-id': ids.keyless, authorization: '' })).status, 401);
+    const accessLine = async (requestId: string) => {
+      await eventually(
+        async () => logLines(service.output()).some((line) => line.request_id === requestId && line.message === 'request'),
+        5000,
+      );
+      return logLines(service.output()).find((line) => line.request_id === requestId && line.message === 'request')!;
+    };
+    const admin = await accessLine(ids.admin);
+    assert.equal(admin.key_prefix, parseKey(service.adminKey)!.prefix);
+    assert.ok(!('store_uuid' in admin) && !('code' in admin), JSON.stringify(admin));
+    const store = await accessLine(ids.store);
+    assert.equal(store.key_prefix, parseKey(storeKey)!.prefix);
+    assert.equal(store.store_uuid, SEED_PAYLOAD.store_uuid);
+    const refused = await accessLine(ids.refused);
+    assert.equal(refused.code, 'VALIDATION_FAILED');
+    assert.equal(refused.level, 'warn');
+    const keyless = await accessLine(ids.keyless);
+    assert.equal(keyless.code, 'UNAUTHORIZED');
+    assert.ok(!('key_prefix' in keyless));
+    for (const key of [storeKey, service.adminKey]) assert.ok(!service.output().includes(key), 'never a key itself');
   });
 
   it('a database outage is logged once when it starts and once when it ends, with a count, and no stack per 503', async () => {
