@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './common/http-security.js';
 import { guardHttpServer, HTTP_SERVER_REFUSALS, requireHost } from './common/http-server-guards.js';
 import { RequestContextMiddleware } from './common/request-context.middleware.js';
+import { nestLogger } from './common/logging.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 
@@ -27,7 +28,7 @@ export function appOptions(): NestApplicationOptions {
  * Swagger.
  */
 export function configureApp(app: NestExpressApplication, config: Pick<AppConfig, 'corsOrigins' | 'http'>): NestExpressApplication {
-  app.useLogger(app.get(Logger));
+  app.useLogger(nestLogger(app.get(Logger)));
   app.disable('x-powered-by');
   app.set('etag', false);
   // First in line for every request (Swagger's routes, CORS preflights and unmatched paths included): request id, metrics.

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { createApp } from './app.factory.js';
@@ -9,16 +9,18 @@ import { ConfigError, loadConfig, logLevelFrom, type AppConfig } from './config/
 import { listenProblem } from './common/free-port.js';
 import { trackForShutdown } from './common/http-shutdown.js';
 import { createLogger } from './common/logging.js';
+import { logFormatFrom, type LogFormat } from './common/log-format.js';
 import { Draining } from './health/draining.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
 import { applyMigrations } from './database/migrate.js';
 import { settledDatabaseUrl } from './database/database-url.js';
-import { ensureDevAdminKey } from './access/dev-admin-key.js';
+import { DEV_ADMIN_KEY_FILE, ensureDevAdminKey } from './access/dev-admin-key.js';
 import { tracing } from './tracing/tracing.js';
 
 // Made before the configuration is read, so that configuration errors are logged too.
-const logger = createLogger(logLevelFrom(process.env.LOG_LEVEL) ?? 'info').child({ context: 'Main' });
+const logFormat: LogFormat = logFormatFrom(process.env);
+const logger = createLogger(logLevelFrom(process.env.LOG_LEVEL) ?? 'info', logFormat).child({ context: 'Main' });
 
 function log(level: 'log' | 'error', message: string, fields: Record<string, unknown> = {}): void {
   if (level === 'log') logger.info(fields, message);
@@ -30,6 +32,19 @@ function addresses(config: AppConfig): { api: string; docs: string } {
   const host = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const base = `http://${host}:${config.port}`;
   return { api: `${base}/api/warranties`, docs: `${base}/docs` };
+}
+
+/**
+ * On a terminal (the pretty format): where to go next, on plain lines a person can copy — the API, its
+ * docs and, on the embedded default, a request with the development key.
+ */
+function printAddresses(config: AppConfig, devKeyFile: string | undefined): void {
+  if (logFormat !== 'pretty') return;
+  const { api, docs } = addresses(config);
+  const keyFile = devKeyFile && (devKeyFile.startsWith(`${process.cwd()}/`) ? relative(process.cwd(), devKeyFile) : devKeyFile);
+  const lines = ['', `  API    ${api}`, `  Docs   ${docs}`];
+  if (keyFile) lines.push(`  Try    curl -H "Authorization: Bearer $(cat ${keyFile})" ${api}`);
+  process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
 /** A start-up failure whose message is the whole story (no stack trace needed). */
@@ -132,8 +147,11 @@ async function startPrimary(config: AppConfig, started: (embedded: RunningPostgr
   log('log', 'migrations applied', { applied });
   if (config.tracing.endpoint) log('log', 'tracing on', { ...config.tracing });
   // API keys: on the embedded default only, a development admin key (src/access/dev-admin-key.ts).
-  if (embedded && process.env.NODE_ENV !== 'production')
+  let devKeyFile: string | undefined;
+  if (embedded && process.env.NODE_ENV !== 'production') {
     await ensureDevAdminKey(url, config.dataDir, (message, fields) => log('log', message, fields));
+    devKeyFile = join(config.dataDir, DEV_ADMIN_KEY_FILE);
+  }
   // The application module reads its configuration from the environment, as cluster workers do.
   process.env.DATABASE_URL = url;
   const resolved: AppConfig = { ...config, database: { ...config.database, url } };
@@ -141,6 +159,7 @@ async function startPrimary(config: AppConfig, started: (embedded: RunningPostgr
   if (config.workers === 1) {
     const stop = await serve(resolved);
     log('log', 'listening', { port: config.port, workers: 1, ...addresses(config) });
+    printAddresses(config, devKeyFile);
     onSignal(async (signal) => {
       await stop(signal);
       await embedded?.stop();
@@ -167,7 +186,9 @@ async function startPrimary(config: AppConfig, started: (embedded: RunningPostgr
   const listening = new Set<number>();
   cluster.on('listening', (worker) => {
     listening.add(worker.id);
-    if (listening.size === config.workers) log('log', 'listening', { port: config.port, workers: config.workers, ...addresses(config) });
+    if (listening.size !== config.workers) return;
+    log('log', 'listening', { port: config.port, workers: config.workers, ...addresses(config) });
+    printAddresses(config, devKeyFile);
   });
   serveClusterMetrics();
   for (let i = 0; i < config.workers; i++) fork();

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import type { LogLevelName } from '../config/app-config.js';
 import { errorCodeOf } from './error-body.js';
+import { prettyStream, type LogFormat } from './log-format.js';
 import { requestIdFrom, REQUEST_ID_HEADER, type RequestWithContext } from './request-context.js';
 import { routeTemplate } from './request-context.middleware.js';
 
@@ -23,8 +25,24 @@ export function pinoOptions(level: LogLevelName): LoggerOptions {
 }
 
 /** For the lines server.ts writes before (or outside) the Nest application. */
-export function createLogger(level: LogLevelName): PinoLogger {
-  return pino(pinoOptions(level));
+export function createLogger(level: LogLevelName, format: LogFormat = 'json'): PinoLogger {
+  return format === 'pretty' ? pino(pinoOptions(level), prettyStream()) : pino(pinoOptions(level));
+}
+
+/** Nest's own start-up chatter (modules initialised, routes mapped, application started): useful when debugging, noise otherwise. */
+const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
+/** The application's logger as Nest uses it, with Nest's start-up chatter at debug instead of info. */
+export function nestLogger(logger: LoggerService): LoggerService {
+  const quiet = (context: unknown) => typeof context === 'string' && STARTUP_CONTEXTS.has(context);
+  return {
+    log: (message, ...params) => (quiet(params.at(-1)) ? logger.debug?.(message, ...params) : logger.log(message, ...params)),
+    error: (message, ...params) => logger.error(message, ...params),
+    warn: (message, ...params) => logger.warn(message, ...params),
+    debug: (message, ...params) => logger.debug?.(message, ...params),
+    verbose: (message, ...params) => logger.verbose?.(message, ...params),
+    fatal: (message, ...params) => logger.fatal?.(message, ...params),
+  };
 }
 
 type Request = IncomingMessage & {
@@ -56,25 +74,24 @@ function accessLine(request: Request, response: ServerResponse, fields: Record<s
  * error, 503 (an expected outage, logged once by DatabaseOutage) and 4xx at warn, polls of
  * health and metrics at debug.
  */
-export function loggerParams(level: LogLevelName): Params {
-  return {
-    pinoHttp: {
-      ...pinoOptions(level),
-      genReqId: (request: IncomingMessage) => (request as Request).requestId ?? requestIdFrom(request.headers[REQUEST_ID_HEADER]),
-      quietReqLogger: true,
-      quietResLogger: true,
-      customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
-      customLogLevel: (request: IncomingMessage, response: ServerResponse, error?: Error) => {
-        if (response.statusCode === 503) return 'warn';
-        if (error || response.statusCode >= 500) return 'error';
-        if (response.statusCode >= 400) return 'warn';
-        return QUIET_PATHS.test(request.url ?? '') ? 'debug' : 'info';
-      },
-      customSuccessMessage: () => 'request',
-      customErrorMessage: () => 'request',
-      customSuccessObject: accessLine,
-      customErrorObject: (request: IncomingMessage, response: ServerResponse, _error: Error, fields: Record<string, unknown>) =>
-        accessLine(request, response, fields),
+export function loggerParams(level: LogLevelName, format: LogFormat = 'json'): Params {
+  const options = {
+    ...pinoOptions(level),
+    genReqId: (request: IncomingMessage) => (request as Request).requestId ?? requestIdFrom(request.headers[REQUEST_ID_HEADER]),
+    quietReqLogger: true,
+    quietResLogger: true,
+    customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
+    customLogLevel: (request: IncomingMessage, response: ServerResponse, error?: Error) => {
+      if (response.statusCode === 503) return 'warn';
+      if (error || response.statusCode >= 500) return 'error';
+      if (response.statusCode >= 400) return 'warn';
+      return QUIET_PATHS.test(request.url ?? '') ? 'debug' : 'info';
     },
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+    customSuccessObject: accessLine,
+    customErrorObject: (request: IncomingMessage, response: ServerResponse, _error: Error, fields: Record<string, unknown>) =>
+      accessLine(request, response, fields),
   };
+  return { pinoHttp: format === 'pretty' ? [options, prettyStream()] : options };
 }

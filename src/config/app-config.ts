@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
+import { LOG_FORMAT_SETTINGS, prettyAvailable, resolveLogFormat, type LogFormat } from '../common/log-format.js';
 import { databaseUrlProblems } from '../database/database-url.js';
 
 /** pino's (and most log tooling's) level names. */
@@ -14,6 +15,8 @@ export interface AppConfig {
   /** Number of HTTP worker processes (Node cluster); 1 runs the app in the main process. */
   workers: number;
   logLevel: LogLevelName;
+  /** LOG_FORMAT resolved: `auto` is pretty on a terminal outside production (when pino-pretty is installed), JSON otherwise. */
+  logFormat: LogFormat;
   dataDir: string;
   database: {
     /** Absent → an embedded PostgreSQL under `<dataDir>/postgres`. */
@@ -226,6 +229,14 @@ function databaseUrl(read: EnvReader): string | undefined {
   return problems.length > 0 ? undefined : url;
 }
 
+function logFormat(read: EnvReader): LogFormat {
+  const setting = read.oneOf('LOG_FORMAT', LOG_FORMAT_SETTINGS, 'auto');
+  if (setting === 'pretty' && !prettyAvailable()) {
+    read.problems.push('LOG_FORMAT=pretty needs pino-pretty, a development dependency this install does not have: use json (or auto)');
+  }
+  return resolveLogFormat(setting, read.string('NODE_ENV') === 'production');
+}
+
 function tracing(read: EnvReader): AppConfig['tracing'] {
   const base = read.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
   const traces = read.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']);
@@ -261,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: read.string('HOST') ?? '0.0.0.0',
     workers: read.int('WEB_CONCURRENCY', 1, 1, 64),
     logLevel: read.logLevel('LOG_LEVEL', 'info'),
+    logFormat: logFormat(read),
     dataDir,
     database: {
       url: databaseUrl(read),

@@ -4,11 +4,13 @@
  * database outage logged once per change of state — not a stack trace per 503.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { post, send } from '../../harness/http-client.js';
 import { parseKey } from '../../src/access/api-key.js';
 import { withApiKeys } from '../../src/access/keys-context.js';
-import { logLines, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
+import { logLines, MAIN_SCRIPT, serviceProcesses, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
 
@@ -45,6 +47,13 @@ describe('logs (service process, LOG_LEVEL=info)', () => {
     assert.ok(listening, 'a "listening" line');
     assert.match(String(listening.docs), /^http:\/\/127\.0\.0\.1:\d+\/docs$/);
     assert.match(String(listening.api), /^http:\/\/127\.0\.0\.1:\d+\/api\/warranties$/);
+  });
+
+  it("Nest's start-up chatter (modules initialised, routes mapped) is at debug, not info", () => {
+    const chatter = logLines(service.output()).filter((line) =>
+      ['InstanceLoader', 'RoutesResolver', 'RouterExplorer'].includes(String(line.context)),
+    );
+    assert.deepEqual(chatter, []);
   });
 
   it('one access line per request: request id, method, route template, status, duration', async () => {
@@ -126,5 +135,61 @@ describe('logs (service process, LOG_LEVEL=info)', () => {
     assert.equal(accessLines.length, 20, 'each refused request still has its access line');
     assert.ok(accessLines.every((line) => line.level === 'warn'));
     assert.equal((await send(service.url, '/health/ready')).status, 200);
+  });
+});
+
+describe('a terminal in development (service process on a pseudo-terminal, embedded default)', () => {
+  // util-linux's `script` gives the service a terminal; without it, LOG_FORMAT=pretty asks for the same lines.
+  const terminal = existsSync('/usr/bin/script');
+  const services = serviceProcesses('warranty-pretty-');
+  let service: ServiceProcess;
+  let dataDir: string;
+
+  before(async () => {
+    const embedded = await services.embeddedEnv({
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DELAY_MS: '0',
+      ...(terminal ? {} : { LOG_FORMAT: 'pretty' }),
+    });
+    dataDir = embedded.dataDir;
+    service = await startServiceProcess(embedded.env, {
+      command: terminal ? ['script', '-q', '-e', '-c', `exec ${process.execPath} ${MAIN_SCRIPT}`, '/dev/null'] : undefined,
+    });
+  });
+
+  after(async () => {
+    // SIGTERM to the service itself (script would kill it outright): it stops its database, then script exits.
+    const pid = terminal ? Number(readFileSync(`/proc/${service.child.pid}/task/${service.child.pid}/children`, 'utf8').trim()) : undefined;
+    if (pid) process.kill(pid, 'SIGTERM');
+    await service?.stop('SIGTERM', 15_000);
+  });
+
+  /** The output as a person sees it, without colours. */
+  const screen = () =>
+    service
+      .output()
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .replace(/\r/g, '');
+
+  it('pretty one-line logs (time, level, [context] message, fields), no JSON, no start-up chatter', async () => {
+    assert.equal((await post(service.url, { ...SEED_PAYLOAD, item_sku: `pretty-${Date.now()}` })).status, 201);
+    assert.ok(await eventually(async () => /INFO: POST \/api\/warranties 201 \d+ ms /.test(screen()), 5000), screen());
+    const lines = screen()
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    assert.ok(!lines.some((line) => line.startsWith('{')), 'no JSON line');
+    assert.match(screen(), /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[Main\] listening \{"port":\d+/m);
+    assert.doesNotMatch(screen(), /Mapped \{|dependencies initialized/);
+  });
+
+  it('the development key and the URLs on plain lines a person can copy', () => {
+    const key = readFileSync(join(dataDir, 'dev-admin-key'), 'utf8').trim();
+    assert.match(screen(), new RegExp(`INFO: \\[Main\\] DEVELOPMENT ADMIN KEY \\(shown once; kept in [^)]+\\): ${key} `));
+    assert.match(screen(), /^ {2}API {4}http:\/\/127\.0\.0\.1:\d+\/api\/warranties$/m);
+    assert.match(screen(), /^ {2}Docs {3}http:\/\/127\.0\.0\.1:\d+\/docs$/m);
+    assert.ok(
+      screen().includes(`  Try    curl -H "Authorization: Bearer $(cat ${join(dataDir, 'dev-admin-key')})" http://127.0.0.1:`),
+      screen(),
+    );
   });
 });
