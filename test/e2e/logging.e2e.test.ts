@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { post, send } from '../../harness/http-client.js';
 import { parseKey } from '../../src/access/api-key.js';
@@ -165,11 +166,7 @@ describe('a terminal in development (service process on a pseudo-terminal, embed
   });
 
   /** The output as a person sees it, without colours. */
-  const screen = () =>
-    service
-      .output()
-      .replace(/\x1b\[[0-9;]*m/g, '')
-      .replace(/\r/g, '');
+  const screen = () => stripVTControlCharacters(service.output()).replace(/\r/g, '');
 
   it('pretty one-line logs (time, level, [context] message, fields), no JSON, no start-up chatter', async () => {
     assert.equal((await post(service.url, { ...SEED_PAYLOAD, item_sku: `pretty-${Date.now()}` })).status, 201);
