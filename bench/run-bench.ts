@@ -24,6 +24,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { applyMigrations } from '../src/database/migrate.js';
 import { freePort } from '../src/common/free-port.js';
+import { startOtlpReceiver } from '../harness/otlp-receiver.js';
 import { formatDrain, runArchiveDrain, startS3, type ArchiveDrainResult } from './archive-drain.js';
 import type { FloorRow } from './floor-rows.js';
 import { DEEP_CURSOR_DEPTH } from './get-rows.js';
@@ -138,6 +139,12 @@ async function main(): Promise<number> {
   const capacities: Capacity[] = [];
   const floor: FloorRow[] = [];
   const drains: { variant: string; result: ArchiveDrainResult }[] = [];
+  if (options.variants.some((variant) => variant.tracing)) {
+    session.otlp = await startOtlpReceiver({ decode: false });
+    say(`OTLP receiver (counts only) on ${session.otlp.endpoint} for the tracing variant`);
+    for (const variant of options.variants.filter((each) => each.tracing))
+      variant.env = { ...variant.env, OTEL_EXPORTER_OTLP_ENDPOINT: session.otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' };
+  }
   const plans = options.variants.map((variant, i) => planVariant(options, variant, databaseUrl, join(scratch, `service-${i}`)));
   try {
     if (options.only.has('archive')) {
@@ -164,6 +171,8 @@ async function main(): Promise<number> {
 
   progress.clear();
   printResults(options, rows, capacities, floor, drains);
+  if (session.otlp)
+    say(`\ntracing on: ${session.otlp.contentTypes.length} trace exports (${Math.round(session.otlp.bytes / 1024)} KiB) received`);
 
   let profileText: string | undefined;
   if (profileDir) {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { post, send, type Reply } from '../../harness/http-client.js';
 import { logLines, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../harness/otlp-receiver.js';
 import { createBucket, createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
 
 const SERVER = 2;

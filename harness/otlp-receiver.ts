@@ -1,6 +1,6 @@
 /**
  * A tiny OTLP/HTTP trace receiver on 127.0.0.1 (what an OpenTelemetry collector does with /v1/traces),
- * for http/json and http/protobuf. Protobuf is decoded by hand: the fields read here are a handful, and
+ * for http/json and http/protobuf: the tests read the spans, the bench's tracing variant only counts. Protobuf is decoded by hand: the fields read here are a handful, and
  * no package at hand decodes an ExportTraceServiceRequest (@opentelemetry/otlp-transformer only encodes).
  */
 import { createServer, type Server } from 'node:http';
@@ -27,12 +27,16 @@ export interface OtlpReceiver {
   spans: ReceivedSpan[];
   /** Content types of the export requests received (`application/json`, `application/x-protobuf`). */
   contentTypes: string[];
+  /** Bytes of trace exports received. */
+  bytes: number;
   close(): Promise<void>;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** `decode: false` keeps no spans (a benchmark's sink: its own CPU stays low). */
+export async function startOtlpReceiver(options: { decode?: boolean } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const contentTypes: string[] = [];
+  let bytes = 0;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -43,7 +47,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const json = type.includes('json');
       if (request.url === '/v1/traces') {
         contentTypes.push(type);
-        spans.push(...(json ? spansFromJson(JSON.parse(body.toString('utf8'))) : spansFromProtobuf(body)));
+        bytes += body.length;
+        if (options.decode !== false) spans.push(...(json ? spansFromJson(JSON.parse(body.toString('utf8'))) : spansFromProtobuf(body)));
       }
       // An empty ExportTraceServiceResponse: full success.
       response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
@@ -56,6 +61,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
     contentTypes,
+    get bytes() {
+      return bytes;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
