@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** How single POSTs are grouped for commit: what an operator reads to see write coalescing at work. */
+/** How single POSTs are grouped for commit, and how often writers crossed: what an operator reads to see write coalescing at work. */
 @Injectable()
 export class SubmissionMetrics {
   private readonly groupSizes: Histogram;
+  private readonly retries: Counter<'reason'>;
   private queued: () => number = () => 0;
 
   constructor(registry: Registry) {
@@ -12,6 +13,12 @@ export class SubmissionMetrics {
       name: 'warranty_write_group_size',
       help: 'Single POSTs saved per group commit (1 when the service is not busy; retries of a failed group count again)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+      registers: [registry],
+    });
+    this.retries = new Counter({
+      name: 'warranty_write_retries_total',
+      help: 'Write transactions (groups and batches) run again after PostgreSQL aborted them for a deadlock or a serialization failure',
+      labelNames: ['reason'],
       registers: [registry],
     });
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as `this`
@@ -33,5 +40,9 @@ export class SubmissionMetrics {
 
   groupSaved(size: number): void {
     this.groupSizes.observe(size);
+  }
+
+  writeRetried(reason: 'deadlock' | 'serialization'): void {
+    this.retries.inc({ reason });
   }
 }
