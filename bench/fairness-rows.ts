@@ -20,7 +20,7 @@ export const FLOOD_CONNECTIONS = 32;
 export const OTHER_RATE = 10;
 /** Issue 19's goals for the other store. */
 const OTHER_P99_GOAL_MS = 50;
-/** The SPEC's bound: over 10 s, accepted ≤ 1.2 × (rate × 10 + burst). */
+/** The contract's bound (docs/contract/limits.md): over 10 s, accepted ≤ 1.2 × (rate × 10 + burst). */
 const BOUND = 1.2;
 
 /** Stores of the seeded catalogue (their items are what the GETs look up); store 0 floods. */

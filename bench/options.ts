@@ -10,6 +10,8 @@ export interface Variant {
   env: Record<string, string>;
   /** The service entry to start; undefined → this checkout's build (dist/src/main.js). */
   mainScript?: string;
+  /** Traces exported to the run's OTLP receiver (--tracing): OTEL_EXPORTER_OTLP_ENDPOINT is set when it starts. */
+  tracing?: boolean;
 }
 
 export interface BenchOptions {
@@ -80,6 +82,8 @@ export const USAGE = `npm run bench -- [options]
   --pool=<n>            DB_POOL_SIZE per service worker (default: the service's own default)
   --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
   --compare "K=V K=V"   add a service variant to compare in the same run (repeatable); rows are run per variant
+  --tracing             also run the service with tracing on (OpenTelemetry, exporting http/protobuf to an OTLP
+                        receiver in the bench process that only counts), e.g. --only=floor --tracing for its CPU cost
   --compare-build=<dir> also run another build of the service (the dist folder of an older checkout, built with
                         npm run build) against the same database and ceiling, e.g. to measure before/after (repeatable)
   --ceiling-archive-update
@@ -133,6 +137,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       env: { type: 'string', multiple: true, default: [] },
       compare: { type: 'string', multiple: true, default: [] },
       'compare-build': { type: 'string', multiple: true, default: [] },
+      tracing: { type: 'boolean', default: false },
       'ceiling-archive-update': { type: 'boolean', default: false },
       profile: { type: 'string' },
       json: { type: 'string' },
@@ -160,6 +165,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     (values.compare ?? []).length === 0
       ? [{ name: '', env: base }]
       : (values.compare ?? []).map((text) => ({ name: text.trim(), env: { ...base, ...envPairs([text], '--compare') } }));
+  if (values.tracing) {
+    if (variants.length === 1 && variants[0].name === '') variants[0].name = 'tracing off';
+    variants.push({ name: 'tracing on', env: base, tracing: true });
+  }
   for (const dir of values['compare-build'] ?? []) {
     const mainScript = resolve(dir, 'src', 'main.js');
     if (!existsSync(mainScript)) throw new Error(`--compare-build: ${mainScript} does not exist (build that checkout first)`);

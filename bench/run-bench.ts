@@ -25,6 +25,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { applyMigrations } from '../src/database/migrate.js';
 import { freePort } from '../src/common/free-port.js';
+import { startOtlpReceiver } from '../harness/otlp-receiver.js';
 import { formatDrain, runArchiveDrain, startS3, type ArchiveDrainResult } from './archive-drain.js';
 import type { FairnessRow } from './fairness-rows.js';
 import type { FloorRow } from './floor-rows.js';
@@ -143,6 +144,12 @@ async function main(): Promise<number> {
   const floor: FloorRow[] = [];
   const fairness: FairnessRow[] = [];
   const drains: { variant: string; result: ArchiveDrainResult }[] = [];
+  if (options.variants.some((variant) => variant.tracing)) {
+    session.otlp = await startOtlpReceiver({ decode: false });
+    say(`OTLP receiver (counts only) on ${session.otlp.endpoint} for the tracing variant`);
+    for (const variant of options.variants.filter((each) => each.tracing))
+      variant.env = { ...variant.env, OTEL_EXPORTER_OTLP_ENDPOINT: session.otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' };
+  }
   const plans = options.variants.map((variant, i) => planVariant(options, variant, databaseUrl, join(scratch, `service-${i}`)));
   try {
     if (options.only.has('archive')) {
@@ -170,6 +177,8 @@ async function main(): Promise<number> {
 
   progress.clear();
   printResults(options, rows, capacities, floor, fairness, drains);
+  if (session.otlp)
+    say(`\ntracing on: ${session.otlp.contentTypes.length} trace exports (${Math.round(session.otlp.bytes / 1024)} KiB) received`);
 
   let profileText: string | undefined;
   if (profileDir) {

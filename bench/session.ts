@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { RunningPostgres } from '../src/database/embedded-postgres.js';
 import { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from '../harness/service-process.js';
+import type { OtlpReceiver } from '../harness/otlp-receiver.js';
 import type { RunningS3 } from './archive-drain.js';
 import type { ChildRun } from './child-protocol.js';
 import { findPostmaster, signalDescendants } from './proc-tree.js';
@@ -22,6 +23,8 @@ export const session: {
   /** The floor app (bench/floor), while its rows run. */
   floor?: ServiceProcess;
   s3?: RunningS3;
+  /** The OTLP receiver of the tracing variant (--tracing). */
+  otlp?: OtlpReceiver;
   activeChild?: ChildRun<unknown>;
   /** Set on Ctrl-C: the run stops starting things and stays quiet about the failures the shutdown causes. */
   interrupted: boolean;
@@ -37,6 +40,7 @@ export function cleanUp(): Promise<void> {
     await withTimeout(session.service?.stop('SIGTERM', 5_000) ?? Promise.resolve(0), 10_000, 'stopping the service').catch(() => undefined);
     await withTimeout(session.floor?.stop('SIGTERM', 2_000) ?? Promise.resolve(0), 5_000, 'stopping the floor').catch(() => undefined);
     await withTimeout(session.s3?.stop() ?? Promise.resolve(), 5_000, 'stopping s3rver').catch(() => undefined);
+    await withTimeout(session.otlp?.close() ?? Promise.resolve(), 5_000, 'stopping the OTLP receiver').catch(() => undefined);
     // On Ctrl-C PostgreSQL got the signal too and may be gone already (then stop() would wait for nothing).
     if (findPostmaster() !== undefined)
       await withTimeout(session.postgres?.stop() ?? Promise.resolve(), 20_000, 'stopping PostgreSQL').catch(() => undefined);

@@ -9,16 +9,17 @@ import { AccessGate, DOCS_PATHS, DOCS_ROUTES } from './access/access.gate.js';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './http/http-security.js';
-import { guardHttpServer, requireHost } from './http/http-server-guards.js';
+import { guardHttpServer, HTTP_SERVER_REFUSALS, requireHost } from './http/http-server-guards.js';
 import { RequestContextMiddleware } from './http/request-context.middleware.js';
+import { nestLogger } from './http/logging.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { ERROR_CODES } from './error-codes.js';
 
-/** How the application is created, by main.ts (NestFactory) and by the tests (a Nest testing module) alike. */
+/** How the application is created, by server.ts (NestFactory) and by the tests (a Nest testing module) alike. */
 export function appOptions(): NestApplicationOptions {
   // Logs are held until the pino logger (LoggerModule) takes over in configureApp. A failure while the
-  // modules are built is thrown (Nest would exit the process itself), so main.ts can stop what it started.
+  // modules are built is thrown (Nest would exit the process itself), so server.ts can stop what it started.
   return { bodyParser: false, bufferLogs: true, abortOnError: false };
 }
 
@@ -28,7 +29,7 @@ export function appOptions(): NestApplicationOptions {
  * Swagger.
  */
 export function configureApp(app: NestExpressApplication, config: Pick<AppConfig, 'corsOrigins' | 'http'>): NestExpressApplication {
-  app.useLogger(app.get(Logger));
+  app.useLogger(nestLogger(app.get(Logger)));
   app.disable('x-powered-by');
   app.set('etag', false);
   // First in line for every request (Swagger's routes, CORS preflights and unmatched paths included): request id, metrics.
@@ -37,7 +38,9 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   app.use(requestContext.use.bind(requestContext));
   app.use(requireHost);
   // Answers Node's HTTP layer gives before any middleware runs (bad request line, timeouts, …) take our shape too.
-  guardHttpServer(app.getHttpServer() as Server, config.http, (status) => metrics.observe('-', 'refused by the HTTP server', status, 0));
+  const refused = 'refused by the HTTP server';
+  metrics.expect('-', refused, HTTP_SERVER_REFUSALS);
+  guardHttpServer(app.getHttpServer() as Server, config.http, (status) => metrics.observe('-', refused, status, 0));
   applyHttpSecurity(app, config.corsOrigins);
   // Swagger UI's routes are outside Nest's router: the docs gate (DOCS_ACCESS) is mounted in front of
   // every path Swagger serves (page, assets, JSON, YAML), on the same router.
@@ -49,7 +52,7 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   return app;
 }
 
-/** The whole application; its configuration comes from the environment (DATABASE_URL resolved by main.ts). */
+/** The whole application; its configuration comes from the environment (DATABASE_URL resolved by server.ts). */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   return configureApp(await NestFactory.create<NestExpressApplication>(AppModule, appOptions()), config);
 }

@@ -22,7 +22,10 @@ import { WarrantiesModule } from './warranties/warranties.module.js';
   imports: [
     // Reads `.env` (if any) into the environment, then the validated configuration (appConfig).
     ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig] }),
-    LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: (config: AppConfig) => loggerParams(config.logLevel) }),
+    LoggerModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => loggerParams(config.logLevel, config.logFormat),
+    }),
     EventEmitterModule.forRoot({ wildcard: false }),
     MetricsModule,
     DatabaseModule,

@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ApiError } from '../http/api-error.js';
-import { toErrorBody } from '../http/error-body.js';
+import { sendErrorBody, toErrorBody } from '../http/error-body.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import type { Caller } from './api-key.js';
 import { KeyVerifier } from './key-verifier.js';
@@ -83,11 +83,7 @@ export class AccessGate {
   expressHandlerFor(area: GatedArea): RequestHandler {
     const gate = this.middlewareFor(area);
     return (request, response, next) => {
-      gate(request, response, next).catch((error: unknown) => {
-        const body = toErrorBody(error);
-        if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', '1');
-        response.status(body.statusCode).json(body);
-      });
+      gate(request, response, next).catch((error: unknown) => sendErrorBody(response, toErrorBody(error)));
     };
   }
 

@@ -6,7 +6,8 @@ import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
 import { budgetOf, type Budget } from './budget.js';
 import { errorText } from '../common/error-text.js';
 
-export type RejectionReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
+export const REJECTION_REASONS = ['missing', 'malformed', 'unknown', 'revoked'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 /** A live key: who calls, and the budget its requests to the API are counted against (undefined: unlimited). */
 export type Verdict = { ok: true; caller: Caller; budget: Budget | undefined } | { ok: false; reason: RejectionReason };
 
@@ -53,6 +54,8 @@ export class KeyVerifier {
       labelNames: ['reason'],
       registers: [registry],
     });
+    // Every reason from 0, so that an alert on a rising `unknown` has a series before the first guess.
+    for (const reason of REJECTION_REASONS) this.rejections.inc({ reason }, 0);
   }
 
   /** Verifies a key as sent (undefined: none was sent). */

@@ -10,6 +10,7 @@ import { archiveKey } from './archive-key.js';
 import type { ArchiveRecordSchema } from './archive-record.entity.js';
 import type { ArchiveDocument, ArchiveRecordRef } from './archive-record.js';
 import { errorText } from '../common/error-text.js';
+import type { TraceOrigin } from '../tracing/tracing-types.js';
 
 /** The archive_record table as Kysely sees it, inferred from the entity. */
 type ArchiveTables = InferKyselyDB<typeof ArchiveRecordSchema>;
@@ -21,6 +22,7 @@ export interface NewArchiveRecord {
   keyPrefix: string;
   request: unknown;
   response: { status: number; body: unknown };
+  traceOrigin?: TraceOrigin;
 }
 
 export interface Backlog {
@@ -79,7 +81,12 @@ export class ArchiveRecordRepository {
         request: record.request,
         response: record.response,
       };
-      return { objectKey: archiveKey(record.receivedAt, record.storeUuid, eventId), document, attempts: 1 };
+      return {
+        objectKey: archiveKey(record.receivedAt, record.storeUuid, eventId),
+        document,
+        attempts: 1,
+        traceOrigin: record.traceOrigin,
+      };
     });
     const ids = drafts.length === 1 ? [await this.insertOne(drafts[0])] : await this.insertMany(drafts);
     return drafts.map((draft, i) => ({ id: ids[i], ...draft }));

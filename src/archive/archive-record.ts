@@ -1,3 +1,5 @@
+import type { TraceOrigin } from '../tracing/tracing-types.js';
+
 /** What lands in the archive for one accepted POST (docs/contract/operations.md, Archive). */
 export interface ArchiveDocument {
   event_id: string;
@@ -16,4 +18,6 @@ export interface ArchiveRecordRef {
   document: ArchiveDocument;
   /** Upload attempts so far, this one included. */
   attempts: number;
+  /** With tracing on, the request that wrote it (in this process): its upload's trace links to it. */
+  traceOrigin?: TraceOrigin;
 }

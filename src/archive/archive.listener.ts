@@ -16,6 +16,7 @@ function recordOf(submission: ItemSubmission | BatchSubmittedEvent, storeUuid: s
     keyPrefix: submission.keyPrefix,
     request: submission.payload,
     response: submission.response,
+    traceOrigin: submission.traceOrigin,
   };
 }
 

@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
+import { LOG_FORMAT_SETTINGS, prettyAvailable, resolveLogFormat, type LogFormat } from '../common/log-format.js';
 import { databaseUrlProblems } from './database-url.js';
 
 /** pino's (and most log tooling's) level names. */
@@ -14,6 +15,8 @@ export interface AppConfig {
   /** Number of HTTP worker processes (Node cluster); 1 runs the app in the main process. */
   workers: number;
   logLevel: LogLevelName;
+  /** LOG_FORMAT resolved: `auto` is pretty on a terminal outside production (when pino-pretty is installed), JSON otherwise. */
+  logFormat: LogFormat;
   dataDir: string;
   database: {
     /** Absent → an embedded PostgreSQL under `<dataDir>/postgres`. */
@@ -76,6 +79,16 @@ export interface AppConfig {
     /** The budget of a store key that has none of its own (RATE_LIMIT_RATE requests per second, RATE_LIMIT_BURST at most at once). */
     storeKeyBudget: { rate: number; burst: number };
   };
+  /**
+   * OpenTelemetry (src/tracing/): the SDK reads the OTEL_* variables itself; they are checked here so
+   * that a bad one is a start-up error like any other, and named in the start-up log.
+   */
+  tracing: {
+    /** Where traces go (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces); none: tracing off. */
+    endpoint: string | undefined;
+    protocol: OtlpProtocol;
+    sampler: string;
+  };
   pricing: {
     /**
      * How often each process reloads the pricing versions from the database whatever it was told: the
@@ -87,6 +100,17 @@ export interface AppConfig {
 
 /** The largest rate or burst of a rate limit budget (RATE_LIMIT_*, a key's own): far above what one key could ever send. */
 export const MAX_RATE_LIMIT = 1_000_000;
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+/** The samplers OpenTelemetry's JavaScript SDK knows (OTEL_TRACES_SAMPLER). */
+const TRACE_SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+];
 
 export type EndpointAccess = 'open' | 'admin';
 export const ENDPOINT_ACCESS: readonly EndpointAccess[] = ['open', 'admin'];
@@ -216,6 +240,26 @@ function databaseUrl(read: EnvReader): string | undefined {
   return problems.length > 0 ? undefined : url;
 }
 
+function logFormat(read: EnvReader): LogFormat {
+  const setting = read.oneOf('LOG_FORMAT', LOG_FORMAT_SETTINGS, 'auto');
+  if (setting === 'pretty' && !prettyAvailable()) {
+    read.problems.push('LOG_FORMAT=pretty needs pino-pretty, a development dependency this install does not have: use json (or auto)');
+  }
+  return resolveLogFormat(setting, read.string('NODE_ENV') === 'production');
+}
+
+function tracing(read: EnvReader): AppConfig['tracing'] {
+  const base = read.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
+  const traces = read.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']);
+  const protocol = read.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', OTLP_PROTOCOLS, 'http/protobuf');
+  read.string('OTEL_SERVICE_NAME'); // any name; listed here so that .env.example keeps it
+  const sampler = read.oneOf('OTEL_TRACES_SAMPLER', TRACE_SAMPLERS, 'parentbased_always_on');
+  read.pattern('OTEL_TRACES_SAMPLER_ARG', /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a ratio from 0 to 1 (for the traceidratio samplers)');
+  const endpoint = traces ?? (base && protocol !== 'grpc' ? `${base.replace(/\/+$/, '')}/v1/traces` : base);
+  const disabled = read.oneOf('OTEL_SDK_DISABLED', ['true', 'false'], 'false') === 'true';
+  return { endpoint: disabled ? undefined : endpoint, protocol, sampler };
+}
+
 function httpLimits(read: EnvReader): AppConfig['http'] {
   const headersTimeoutMs = read.int('HTTP_HEADERS_TIMEOUT_S', 10, 1, 600) * 1000;
   const requestTimeoutMs = read.int('HTTP_REQUEST_TIMEOUT_S', 30, 1, 3600) * 1000;
@@ -239,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: read.string('HOST') ?? '0.0.0.0',
     workers: read.int('WEB_CONCURRENCY', 1, 1, 64),
     logLevel: read.logLevel('LOG_LEVEL', 'info'),
+    logFormat: logFormat(read),
     dataDir,
     database: {
       url: databaseUrl(read),
@@ -278,6 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         burst: read.int('RATE_LIMIT_BURST', 200, 1, MAX_RATE_LIMIT),
       },
     },
+    tracing: tracing(read),
     pricing: { reloadIntervalMs: read.int('PRICING_RELOAD_INTERVAL_MS', 30000, 100, 3600000) },
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {

@@ -1,12 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Registry } from 'prom-client';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { ConnectionProbe } from './connection-probe.js';
 import { DatabaseOutage } from './database-outage.js';
 import { databaseConnection } from '../config/database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
 import { DatabaseNotifications } from './notifications.js';
+import { registerPoolMetrics } from './pool-metrics.js';
 import { Sql } from './sql.js';
 
 /**
@@ -42,6 +44,13 @@ import { Sql } from './sql.js';
       // A lost COMMIT reply is looked into for as long as a statement may take.
       useFactory: (orm: MikroORM, outage: DatabaseOutage, config: AppConfig) =>
         new Sql(orm.em.getConnection().getNativeClient(), outage, { outcomeTimeoutMs: config.database.statementTimeoutMs }),
+    },
+    {
+      // The application's registry (MetricsModule); a module compiled without it has no pool metrics.
+      provide: 'PoolMetrics',
+      inject: [MikroORM, { token: Registry, optional: true }],
+      useFactory: (orm: MikroORM, registry?: Registry) =>
+        registry && registerPoolMetrics(registry, orm.em.getConnection().getNativeClient()),
     },
   ],
   exports: [Sql, DatabaseOutage, ConnectionProbe, DatabaseNotifications],

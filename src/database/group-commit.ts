@@ -1,3 +1,5 @@
+import type { TraceOrigin } from '../tracing/tracing-types.js';
+import { tracing } from '../tracing/tracing.js';
 import { DatabaseBusyError, isDatabaseUnavailable } from './database-errors.js';
 
 export interface GroupCommitOptions<M, R> {
@@ -19,6 +21,8 @@ interface Waiting<M, R> {
   reject: (error: unknown) => void;
   /** Set while it waits for a slot. */
   timer?: NodeJS.Timeout;
+  /** With tracing on, its request's span: the group's transaction span links to it. */
+  origin?: TraceOrigin;
 }
 
 /**
@@ -48,7 +52,7 @@ export class GroupCommit<M, R> {
 
   add(member: M): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const waiting: Waiting<M, R> = { member, resolve, reject };
+      const waiting: Waiting<M, R> = { member, resolve, reject, origin: tracing?.capture() };
       this.waiting.push(waiting);
       this.startGroups();
       // Only a member that has to wait needs a deadline (a lone one was taken at once).
@@ -79,7 +83,14 @@ export class GroupCommit<M, R> {
     this.options.onGroup?.(group.length);
     let results: R[];
     try {
-      results = await this.options.save(group.map((waiting) => waiting.member));
+      const save = () => this.options.save(group.map((waiting) => waiting.member));
+      results = await (tracing
+        ? tracing.inGroupSpan(
+            'group commit',
+            group.map((waiting) => waiting.origin),
+            save,
+          )
+        : save());
     } catch (error) {
       if (group.length === 1 || isDatabaseUnavailable(error)) {
         for (const waiting of group) waiting.reject(error);

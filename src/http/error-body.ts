@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { CommitOutcomeUnknownError, isDatabaseUnavailable, isTransactionConflict } from '../database/database-errors.js';
 import { ApiError, type ErrorBody } from './api-error.js';
@@ -24,6 +25,21 @@ const STATUS_BY_REASON: Record<DomainErrorReason, HttpStatus> = {
 /** The contract's error JSON; `details` is always there (empty when no field is to blame). */
 export function errorBody(status: number, code: string, message: string, details: ErrorBody['details'] = []): ErrorBody {
   return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', code, message, details };
+}
+
+/** The code of each error answer sent, for the request's access line (src/common/logging.ts). */
+const answeredCodes = new WeakMap<object, string>();
+
+/** Sends an error answer (503s say when to retry) and keeps its code for the access line. */
+export function sendErrorBody(response: Response, body: ErrorBody): void {
+  answeredCodes.set(response, body.code);
+  if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', '1');
+  response.status(body.statusCode).json(body);
+}
+
+/** The code of the error answer `response` carried, if it was one. */
+export function errorCodeOf(response: object): string | undefined {
+  return answeredCodes.get(response);
 }
 
 /**

@@ -2,7 +2,7 @@ import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } f
 import type { Response } from 'express';
 import { DatabaseOutage } from '../database/database-outage.js';
 import type { RequestWithBodyProblems, RequestWithContext } from './request-context.js';
-import { toErrorBody } from './error-body.js';
+import { sendErrorBody, toErrorBody } from './error-body.js';
 import { ApiError } from './api-error.js';
 import { mergeBodyProblems } from './json-body-check.js';
 
@@ -38,7 +38,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
       });
     }
     if (response.headersSent) return;
-    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', '1');
-    response.status(body.statusCode).json(body);
+    sendErrorBody(response, body);
   }
 }

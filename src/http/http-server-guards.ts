@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
-import { errorBody } from './error-body.js';
+import { errorBody, sendErrorBody } from './error-body.js';
 import type { AppConfig } from '../config/app-config.js';
 
 type HttpLimits = AppConfig['http'];
@@ -12,6 +12,8 @@ import { REQUEST_ID_HEADER, requestIdFrom } from './request-context.js';
 const LINGER_MS = 1000;
 
 export type RefusalObserver = (status: number) => void;
+/** Every status the HTTP server's own refusals below answer with. */
+export const HTTP_SERVER_REFUSALS = [400, 405, 408, 413, 417, 431] as const;
 
 interface ClientError extends Error {
   code?: string;
@@ -195,7 +197,8 @@ function boundConnections(server: Server, max: number): void {
 /** RFC 9112: an HTTP/1.1 request without Host is a 400 (in our shape; see requireHostHeader above). */
 export function requireHost(request: Request, response: Response, next: NextFunction): void {
   if (request.httpVersion !== '1.1' || request.headers.host !== undefined) return next();
-  response
-    .status(400)
-    .json(errorBody(400, 'BAD_REQUEST', 'An HTTP/1.1 request must carry a Host header', [{ field: 'host', message: 'is required' }]));
+  sendErrorBody(
+    response,
+    errorBody(400, 'BAD_REQUEST', 'An HTTP/1.1 request must carry a Host header', [{ field: 'host', message: 'is required' }]),
+  );
 }

@@ -1,12 +1,16 @@
 import type { NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
 import { HttpMetrics } from '../metrics/http-metrics.js';
+import { tracing } from '../tracing/tracing.js';
 import { REQUEST_ID_HEADER, requestIdFrom, type RequestWithContext } from './request-context.js';
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
   match(path: string): unknown;
 }
+
+/** The route label of a path that belongs to no route (bounded cardinality). */
+export const UNMATCHED = 'unmatched';
 
 /** Route templates already found, per request: the metrics and the access line both ask, when it finishes. */
 const templates = new WeakMap<object, string>();
@@ -20,7 +24,7 @@ const templates = new WeakMap<object, string>();
 function findRouteTemplate(request: RequestWithContext): string {
   const matched = (request.route as { path?: string } | undefined)?.path;
   if (matched && !matched.includes('*')) return `${request.baseUrl}${matched}`;
-  if (!request.app) return 'unmatched'; // answered before Express saw it
+  if (!request.app) return UNMATCHED; // answered before Express saw it
   const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
   const method = request.method.toLowerCase();
   const layer = stack.find((candidate) => {
@@ -32,7 +36,7 @@ function findRouteTemplate(request: RequestWithContext): string {
       return false; // a path Express cannot decode (e.g. "%ff") belongs to no route
     }
   });
-  return layer?.route?.path ?? 'unmatched';
+  return layer?.route?.path ?? UNMATCHED;
 }
 
 export function routeTemplate(request: RequestWithContext): string {
@@ -46,7 +50,8 @@ export function routeTemplate(request: RequestWithContext): string {
 
 /**
  * Gives every request an id (echoed in X-Request-Id; pino-http's access line and every log line of
- * the request carry it, see logging.ts), then measures it when it finishes.
+ * the request carry it, see logging.ts), then measures it when it finishes. With tracing on, the
+ * answer carries the request span's `traceparent` and the span is named by route template.
  */
 export class RequestContextMiddleware implements NestMiddleware {
   constructor(private readonly metrics: HttpMetrics) {}
@@ -56,9 +61,12 @@ export class RequestContextMiddleware implements NestMiddleware {
     request.requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
     request.receivedAt = new Date();
     response.setHeader('X-Request-Id', request.requestId);
+    const traced = tracing?.requestStarted(response);
     response.once('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      this.metrics.observe(request.method, routeTemplate(request), response.statusCode, seconds);
+      const route = routeTemplate(request);
+      this.metrics.observe(request.method, route, response.statusCode, seconds);
+      traced?.(route === UNMATCHED ? undefined : route);
     });
     next();
   }

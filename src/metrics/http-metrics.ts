@@ -22,6 +22,11 @@ export class HttpMetrics {
     });
   }
 
+  /** Requests that may be answered `statuses` under `route`, counted from 0 before any is (an alert's rate needs the series). */
+  expect(method: string, route: string, statuses: readonly number[]): void {
+    for (const status of statuses) this.requests.inc({ method, route, status: String(status) }, 0);
+  }
+
   /** `route` is the matched route template (bounded label cardinality), or "unmatched". */
   observe(method: string, route: string, status: number, seconds: number): void {
     const labels = { method, route, status: String(status) };

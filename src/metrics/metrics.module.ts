@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { readBuildInfo } from './build-info.js';
 import { HttpMetrics } from './http-metrics.js';
 import { MetricsController } from './metrics.controller.js';
 
@@ -11,7 +12,15 @@ import { MetricsController } from './metrics.controller.js';
       provide: Registry,
       useFactory: () => {
         const registry = new Registry();
+        // Node's and the process's own, under the names Prometheus's client libraries use (process_*, nodejs_*).
         collectDefaultMetrics({ register: registry });
+        new Gauge({
+          name: 'warranty_build_info',
+          help: 'The running build: package version and source commit (always 1)',
+          labelNames: ['version', 'commit'],
+          registers: [registry],
+          aggregator: 'first', // one build per instance, however many workers
+        }).set({ ...readBuildInfo() }, 1);
         return registry;
       },
     },

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+const WRITE_RETRY_REASONS = ['deadlock', 'serialization'] as const;
+export type WriteRetryReason = (typeof WRITE_RETRY_REASONS)[number];
+
 /** How single POSTs are grouped for commit, and how often writers crossed: what an operator reads to see write coalescing at work. */
 @Injectable()
 export class SubmissionMetrics {
@@ -21,6 +24,8 @@ export class SubmissionMetrics {
       labelNames: ['reason'],
       registers: [registry],
     });
+    // Both reasons from 0: an alert on a rising count has a series before the first retry.
+    for (const reason of WRITE_RETRY_REASONS) this.retries.inc({ reason }, 0);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as `this`
     const metrics = this;
     new Gauge({
@@ -42,7 +47,7 @@ export class SubmissionMetrics {
     this.groupSizes.observe(size);
   }
 
-  writeRetried(reason: 'deadlock' | 'serialization'): void {
+  writeRetried(reason: WriteRetryReason): void {
     this.retries.inc({ reason });
   }
 }

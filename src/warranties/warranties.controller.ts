@@ -9,6 +9,7 @@ import { ApiErrors, BAD_BODY, BAD_ID, BAD_QUERY, NOT_JSON, PAYLOAD_TOO_LARGE, UN
 import { NOT_ELIGIBLE } from '../pricing/pricing-api-errors.js';
 import { WARRANTY_NOT_FOUND } from './warranty-api-errors.js';
 import type { RequestWithContext } from '../http/request-context.js';
+import { tracing } from '../tracing/tracing.js';
 import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
 import { CreateWarrantyDto, EXAMPLE_SUBMISSION } from './dto/create-warranty.dto.js';
 import { DEFAULT_PAGE_SIZE } from '../http/page-limit.js';
@@ -41,6 +42,7 @@ const submissionContext = (request: RequestWithContext, caller: Caller): Submiss
   receivedAt: request.receivedAt,
   payload: request.body,
   caller,
+  traceOrigin: tracing?.capture(),
 });
 
 @ApiTags('warranties')

@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { centsFromAmount } from '../common/money.js';
 import type { Caller } from '../access/api-key.js';
 import { assertMayActFor } from '../access/store-access.js';
+import type { TraceOrigin } from '../tracing/tracing-types.js';
 import { appConfig, type AppConfig } from '../config/app-config.js';
 import { GroupCommit } from '../database/group-commit.js';
 import { ItemNotEligibleError } from '../pricing/pricing.errors.js';
@@ -27,6 +28,8 @@ export interface SubmissionContext {
   payload: unknown;
   /** Whose key sent it: a store key may only submit for its own store. */
   caller: Caller;
+  /** With tracing on, the request's span. */
+  traceOrigin?: TraceOrigin;
 }
 
 /** A single POST waiting for its group commit. */
@@ -84,6 +87,7 @@ export class WarrantiesService {
               result: results[i],
               response: submissionResponse(results[i]),
               keyPrefix: context.caller.keyPrefix,
+              traceOrigin: context.traceOrigin,
             })),
           ),
         );
@@ -127,6 +131,7 @@ export class WarrantiesService {
             storeUuid,
             batchResponse(outcomes),
             context.caller.keyPrefix,
+            context.traceOrigin,
           ),
         );
         return outcomes;

@@ -1,5 +1,5 @@
 /**
- * The change feed never skips a change (SPEC, Change feed), on real PostgreSQL: a transaction that took
+ * The change feed never skips a change (docs/contract/changes.md), on real PostgreSQL: a transaction that took
  * its change position first and commits last is still delivered to a reader that follows the cursor the
  * whole time (also when the write is run again after a deadlock, in a new transaction); and under 8
  * concurrent writers (single POSTs and batches over shared SKUs) a reader that follows the feed ends

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { assertError, assertNoLeak, WARRANTY_KEYS } from '../support/api-assertions.js';
@@ -245,6 +246,35 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       ]) {
         assert.ok(text.includes(line), `missing "${line}"`);
       }
+    });
+
+    it('signals for an operator: pool gauges, build info, rejection counters from 0, Node defaults under Prometheus names', async () => {
+      const text = await scrape();
+      assert.ok(sample(text, 'db_pool_connections') >= 1);
+      assert.ok(sample(text, 'db_pool_idle_connections') <= sample(text, 'db_pool_connections'));
+      assert.equal(sample(text, 'db_pool_max_connections'), app.config.database.poolSize);
+      assert.match(text, /^db_pool_waiting_requests \d+$/m);
+      const build = /^warranty_build_info\{version="([^"]+)",commit="([^"]+)"\} 1$/m.exec(text);
+      assert.ok(build, 'warranty_build_info{version,commit} 1');
+      assert.equal(build[1], JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version);
+      // Series an alert needs before anything happened: every key refusal reason, every refusal of the HTTP server.
+      for (const reason of ['missing', 'malformed', 'unknown', 'revoked'])
+        assert.match(text, new RegExp(`^api_key_rejections_total\\{reason="${reason}"\\} \\d+$`, 'm'));
+      for (const reason of ['deadlock', 'serialization'])
+        assert.match(text, new RegExp(`^warranty_write_retries_total\\{reason="${reason}"\\} \\d+$`, 'm'));
+      for (const status of [400, 405, 408, 413, 417, 431])
+        assert.match(
+          text,
+          new RegExp(`^http_requests_total\\{method="-",route="refused by the HTTP server",status="${status}"\\} \\d+$`, 'm'),
+        );
+      for (const name of [
+        'process_cpu_seconds_total counter',
+        'process_resident_memory_bytes gauge',
+        'process_start_time_seconds gauge',
+        'nodejs_eventloop_lag_seconds gauge',
+        'nodejs_heap_size_used_bytes gauge',
+      ])
+        assert.ok(text.includes(`# TYPE ${name}`), name);
     });
 
     it('http_requests_total counts each request once under its route template and status', async () => {

@@ -242,6 +242,13 @@ describe('the production path, rehearsed (image layout, TLS-only PostgreSQL, S3,
     t.diagnostic(`TLS PostgreSQL started in ${timings['TLS PostgreSQL start']} ms`);
   });
 
+  it('no pino-pretty in the image: LOG_FORMAT=pretty stops the start, naming it (auto stays JSON)', async () => {
+    assert.throws(() => createRequire(join(app, 'package.json')).resolve('pino-pretty'), /Cannot find module/);
+    const started = await inImage(procfile('web'), productionEnv({ LOG_FORMAT: 'pretty', PORT: '0' }));
+    assert.equal(started.code, 1, started.stdout);
+    assert.match(started.stderr, /LOG_FORMAT=pretty needs pino-pretty, a development dependency/);
+  });
+
   it('an unknown DATABASE_URL parameter stops the start, naming it', async () => {
     const started = await inImage(procfile('web'), productionEnv({ DATABASE_URL: `${databaseUrl()}&connect_timeout=10`, PORT: '0' }));
     assert.equal(started.code, 1, started.stdout);

@@ -227,6 +227,38 @@ describe('loadConfig', () => {
   });
 });
 
+describe('tracing (OTEL_*): off by default, the standard variables checked like the others', () => {
+  it('off without an endpoint; the traces URL from the base endpoint, or the traces endpoint as given', () => {
+    assert.deepEqual(loadConfig({}).tracing, { endpoint: undefined, protocol: 'http/protobuf', sampler: 'parentbased_always_on' });
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing.endpoint, 'http://collector:4318/v1/traces');
+    const both = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/in',
+    };
+    assert.equal(loadConfig(both).tracing.endpoint, 'https://traces.example.com/in');
+    assert.equal(loadConfig({ ...both, OTEL_SDK_DISABLED: 'true' }).tracing.endpoint, undefined);
+  });
+
+  it('reports a bad endpoint, protocol, sampler or ratio by name', () => {
+    const problems = problemsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http',
+      OTEL_TRACES_SAMPLER: 'sometimes',
+      OTEL_TRACES_SAMPLER_ARG: '1.5',
+      OTEL_SDK_DISABLED: 'yes',
+    });
+    assert.deepEqual(
+      problems.map((problem) => problem.split(' ')[0]),
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'OTEL_SDK_DISABLED'],
+      problems.join('\n'),
+    );
+    assert.equal(
+      loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing.sampler,
+      'parentbased_traceidratio',
+    );
+  });
+});
+
 describe('production (NODE_ENV=production): no development fallbacks', () => {
   const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db.internal/warranty' };
 

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DatabaseBusyError, isDatabaseUnavailable } from '../../src/database/database-errors.js';
 import { GroupCommit } from '../../src/database/group-commit.js';
+import type { TraceOrigin, Tracing } from '../../src/tracing/tracing-types.js';
+import { installTracing } from '../../src/tracing/tracing.js';
 
 /** A save whose calls stay pending until the test settles them. */
 function controlledSave() {
@@ -150,5 +152,26 @@ describe('GroupCommit', () => {
       [['stuck']],
       'the expired member was never saved',
     );
+  });
+
+  it('with tracing on, each transaction runs in one span given the origins its members were added with', async () => {
+    const spans: string[][] = [];
+    let current = 'none';
+    const fake: Partial<Tracing> = {
+      capture: () => ({ traceOrigin: current }),
+      inGroupSpan: <T>(_name: string, members: readonly (TraceOrigin | undefined)[], work: () => Promise<T>) => {
+        spans.push(members.map((member) => String(member?.traceOrigin)));
+        return work();
+      },
+    };
+    installTracing(fake as Tracing);
+    const { calls, save } = controlledSave();
+    const groups = new GroupCommit({ save, concurrency: 1, maxSize: 10, maxWaitMs: 60_000 });
+    const answers = ['a', 'b', 'c'].map((member) => ((current = `request ${member}`), groups.add(member)));
+    calls[0].settle();
+    await flush();
+    calls[1].settle();
+    assert.deepEqual(await Promise.all(answers), ['saved a', 'saved b', 'saved c']);
+    assert.deepEqual(spans, [['request a'], ['request b', 'request c']]);
   });
 });

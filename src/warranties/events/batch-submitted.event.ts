@@ -1,3 +1,5 @@
+import type { TraceOrigin } from '../../tracing/tracing-types.js';
+
 export const BATCH_SUBMITTED = 'warranties.batch-submitted';
 
 /**
@@ -16,5 +18,7 @@ export class BatchSubmittedEvent {
     readonly response: { status: number; body: unknown },
     /** The public prefix of the API key that made the request (never the key itself). */
     readonly keyPrefix: string,
+    /** With tracing on, the request's span (what is done for it later links to it). */
+    readonly traceOrigin?: TraceOrigin,
   ) {}
 }

@@ -1,3 +1,4 @@
+import type { TraceOrigin } from '../../tracing/tracing-types.js';
 import type { SubmissionResult, SubmittedItem } from '../warranty.js';
 
 export const ITEMS_SUBMITTED = 'warranties.items-submitted';
@@ -14,6 +15,8 @@ export interface ItemSubmission {
   readonly response: { status: number; body: unknown };
   /** The public prefix of the API key that made the request (never the key itself). */
   readonly keyPrefix: string;
+  /** With tracing on, the request's span (what is done for it later links to it). */
+  readonly traceOrigin?: TraceOrigin;
 }
 
 /**
