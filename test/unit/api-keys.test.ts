@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
-import { generateKey, hashKey, parseKey, prefixFrom, sameHash } from '../../src/access/api-key.js';
+import { generateKey, hashKey, keyDigest, parseKey, prefixFrom, sameDigest } from '../../src/access/api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from '../../src/access/api-key.repository.js';
 import { KeyVerifier } from '../../src/access/key-verifier.js';
 import { appConfig, loadConfig } from '../../src/config/app-config.js';
@@ -42,14 +42,20 @@ describe('key format', () => {
     }
   });
 
-  it('prefixFrom takes a prefix or a whole key; sameHash compares digests only', () => {
+  it('prefixFrom takes a prefix or a whole key', () => {
     const { key, prefix, hash } = generateKey('admin');
     assert.equal(prefixFrom(prefix), prefix);
     assert.equal(prefixFrom(key), prefix);
     assert.equal(prefixFrom('wsk_admin_nothex000000'), undefined);
-    assert.ok(sameHash(hash, hashKey(key)));
-    assert.ok(!sameHash(hash, hashKey(`${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`)));
-    assert.ok(!sameHash(hash, ''));
+    assert.equal(hash, hashKey(key));
+  });
+
+  it('keyDigest is the stored hex hash as bytes; sameDigest compares 32-byte digests only', () => {
+    const { key, hash } = generateKey('store');
+    assert.deepEqual(keyDigest(key), Buffer.from(hash, 'hex'));
+    assert.ok(sameDigest(keyDigest(key), Buffer.from(hash, 'hex')));
+    assert.ok(!sameDigest(keyDigest(`${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`), Buffer.from(hash, 'hex')));
+    assert.ok(!sameDigest(Buffer.alloc(0), Buffer.alloc(0)));
   });
 });
 
