@@ -38,6 +38,8 @@ export interface BenchOptions {
   floorRates: { get: number; post: number };
   floorRequests: { get: number; post: number };
   floorRounds: number;
+  /** Closed-loop requests of each kind sent to each process before its floor rows (not counted): V8 has optimised the code by then. */
+  floorWarmup: number;
   /** Size of the archive backlog whose drain into S3 (s3rver) is timed. */
   archiveRecords: number;
   only: Set<ScenarioGroup>;
@@ -74,6 +76,8 @@ export const USAGE = `npm run bench -- [options]
   --floor-rates=<g,p>   open-loop GET and POST rates of the floor rows, per second (default 100,50)
   --floor-requests=<g,p> requests per floor row, GET and POST (full: 600,300; quick: 200,100)
   --floor-rounds=<n>    service/floor row pairs per request kind (full: 3; quick: 2)
+  --floor-warmup=<n>    requests of each kind to each process before the floor rows, not counted (full: 5000;
+                        quick: 2000; each at most 30 s)
   --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
   --pool=<n>            DB_POOL_SIZE per service worker (default: the service's own default)
   --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
@@ -127,6 +131,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'floor-rates': { type: 'string' },
       'floor-requests': { type: 'string' },
       'floor-rounds': { type: 'string' },
+      'floor-warmup': { type: 'string' },
       only: { type: 'string' },
       pool: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
@@ -187,6 +192,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     floorRates: pair('floor-rates', values['floor-rates'], '100,50'),
     floorRequests: pair('floor-requests', values['floor-requests'], quick ? '200,100' : '600,300'),
     floorRounds: positiveInt('floor-rounds', values['floor-rounds'], quick ? 2 : 3),
+    floorWarmup: positiveInt('floor-warmup', values['floor-warmup'], quick ? 2000 : 5000),
     archiveRecords: positiveInt('archive-records', values['archive-records'], quick ? 1_000 : 10_000),
     only,
     variants,
