@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ACTIVE_PRICING } from '../src/pricing/pricing-rules.js';
+import { SHIPPED_PRICING } from '../src/pricing/pricing-rules.js';
 import { priceItem } from '../src/pricing/price-item.js';
 
 /**
@@ -71,8 +71,8 @@ export function costCents(mix: ItemTypeMix, uniform: number): number {
 // A benchmark of ineligible items would measure 422s: fail loudly if the mix and the pricing rules drift apart.
 for (const mix of ITEM_TYPES) {
   for (const cents of pricePoints(mix)) {
-    if (priceItem(ACTIVE_PRICING, mix.type, cents).length === 0) {
-      throw new Error(`bench catalogue: ${mix.type} at ${cents / 100} gets no plan under pricing ${ACTIVE_PRICING.version}`);
+    if (priceItem(SHIPPED_PRICING, mix.type, cents).length === 0) {
+      throw new Error(`bench catalogue: ${mix.type} at ${cents / 100} gets no plan under pricing ${SHIPPED_PRICING.version}`);
     }
   }
 }
@@ -81,7 +81,7 @@ for (const mix of ITEM_TYPES) {
 export const AVERAGE_PLANS_PER_ITEM =
   ITEM_TYPES.reduce((sum, mix) => {
     const points = pricePoints(mix);
-    const plans = points.reduce((n, cents) => n + priceItem(ACTIVE_PRICING, mix.type, cents).length, 0) / points.length;
+    const plans = points.reduce((n, cents) => n + priceItem(SHIPPED_PRICING, mix.type, cents).length, 0) / points.length;
     return sum + mix.weight * plans;
   }, 0) / TOTAL_WEIGHT;
 

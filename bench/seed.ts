@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ACTIVE_PRICING } from '../src/pricing/pricing-rules.js';
+import { SHIPPED_PRICING } from '../src/pricing/pricing-rules.js';
 import { priceItem } from '../src/pricing/price-item.js';
 import {
   AVERAGE_PLANS_PER_ITEM,
@@ -80,7 +80,7 @@ export async function seedWarranties(
     let warranties = 0;
     for (let from = 0; from < shape.items; from += CHUNK_ITEMS) {
       const to = Math.min(shape.items, from + CHUNK_ITEMS);
-      const inserted = await client.query(sql, [from, to, shape.stores, skuStep(shape), shape.skus, BRANDS, ACTIVE_PRICING.version]);
+      const inserted = await client.query(sql, [from, to, shape.stores, skuStep(shape), shape.skus, BRANDS, SHIPPED_PRICING.version]);
       warranties += inserted.rowCount ?? 0;
       onProgress(to, shape.items);
     }
@@ -99,7 +99,7 @@ export async function seedWarranties(
  */
 async function createPriceTables(client: pg.Client): Promise<void> {
   const plans = ITEM_TYPES.flatMap((mix) =>
-    pricePoints(mix).flatMap((cents) => priceItem(ACTIVE_PRICING, mix.type, cents).map((plan) => ({ type: mix.type, cents, ...plan }))),
+    pricePoints(mix).flatMap((cents) => priceItem(SHIPPED_PRICING, mix.type, cents).map((plan) => ({ type: mix.type, cents, ...plan }))),
   );
   const costs = ITEM_TYPES.flatMap((mix) => pricePoints(mix).map((cents, idx) => ({ type: mix.type, idx, cents })));
   await client.query(`

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AccessGate, DOCS_PATHS } from './access/access.gate.js';
+import { AccessGate, DOCS_PATHS, DOCS_ROUTES } from './access/access.gate.js';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './common/http-security.js';
@@ -41,9 +41,13 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   metrics.expect('-', refused, HTTP_SERVER_REFUSALS);
   guardHttpServer(app.getHttpServer() as Server, config.http, (status) => metrics.observe('-', refused, status, 0));
   applyHttpSecurity(app, config.corsOrigins);
-  // Swagger UI's routes are outside Nest's router: the access gate (DOCS_ACCESS) goes in front of them here.
-  app.use(DOCS_PATHS, app.get(AccessGate).expressHandler());
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  // Swagger UI's routes are outside Nest's router: the docs gate (DOCS_ACCESS) is mounted in front of
+  // every path Swagger serves (page, assets, JSON, YAML), on the same router.
+  app.use(DOCS_PATHS, app.get(AccessGate).expressHandlerFor('docs'));
+  SwaggerModule.setup(DOCS_ROUTES.ui, app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: DOCS_ROUTES.json,
+    yamlDocumentUrl: DOCS_ROUTES.yaml,
+  });
   return app;
 }
 

@@ -40,13 +40,24 @@ import { WarrantiesModule } from './warranties/warranties.module.js';
   ],
 })
 export class AppModule implements NestModule {
+  constructor(private readonly gate: AccessGate) {}
+
   configure(consumer: MiddlewareConsumer): void {
-    // API keys first: a request without a valid key is refused before its body is read.
+    // Each gate is mounted by the router that serves the routes it guards, with the same matching
+    // rules, so it holds in every spelling of their paths. API keys first: a request without a valid
+    // key is refused before its body is read. Bodies are read on the API only (elsewhere: 404 unread).
+    const api = { path: 'api/{*path}', method: RequestMethod.ALL };
+    consumer.apply(this.gate.middlewareFor('api')).forRoutes(api);
+    consumer.apply(this.gate.middlewareFor('metrics')).forRoutes({ path: 'metrics', method: RequestMethod.ALL });
+    // Up to 1 MiB: a catalogue batch, and a pricing version (its store list may be long).
+    const large = [
+      { path: 'api/warranties/batch', method: RequestMethod.POST },
+      { path: 'api/pricing/versions', method: RequestMethod.POST },
+    ];
+    consumer.apply(LargeJsonBodyMiddleware).forRoutes(...large);
     consumer
-      .apply(AccessGate)
-      .forRoutes({ path: 'api/{*path}', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.ALL });
-    const batch = { path: 'api/warranties/batch', method: RequestMethod.POST };
-    consumer.apply(LargeJsonBodyMiddleware).forRoutes(batch);
-    consumer.apply(JsonBodyMiddleware).exclude(batch).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+      .apply(JsonBodyMiddleware)
+      .exclude(...large)
+      .forRoutes(api);
   }
 }

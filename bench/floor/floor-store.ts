@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { archiveKey } from '../../src/archive/archive-key.js';
 import { centsFromAmount, centsToDecimal } from '../../src/common/money.js';
 import { priceItem } from '../../src/pricing/price-item.js';
-import { ACTIVE_PRICING } from '../../src/pricing/pricing-rules.js';
+import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import { encodeCursor } from '../../src/warranties/page-cursor.js';
 
 /**
@@ -140,7 +140,7 @@ export class FloorWrites {
 
   async submit(item: FloorItem, receivedAt: Date): Promise<{ status: 200 | 201; body: { warranties: FloorWarranty[] } } | undefined> {
     const costCents = centsFromAmount(item.item_cost);
-    const quote = priceItem(ACTIVE_PRICING, item.item_type, costCents);
+    const quote = priceItem(SHIPPED_PRICING, item.item_type, costCents);
     if (quote.length === 0) return undefined;
     const cost = centsToDecimal(costCents);
     const client = await this.pool.connect();
@@ -173,7 +173,7 @@ export class FloorWrites {
             (plan, i) =>
               stored[i].duration_months === plan.durationMonths &&
               stored[i].price === centsToDecimal(plan.priceCents) &&
-              stored[i].pricing_version === ACTIVE_PRICING.version,
+              stored[i].pricing_version === SHIPPED_PRICING.version,
           );
         if (same) plans = stored;
       }
@@ -186,7 +186,7 @@ export class FloorWrites {
           });
         const values: unknown[] = [itemId, quote.map((plan) => plan.durationMonths)];
         for (const plan of quote)
-          values.push(itemId, storeId, item.item_type, plan.durationMonths, centsToDecimal(plan.priceCents), ACTIVE_PRICING.version);
+          values.push(itemId, storeId, item.item_type, plan.durationMonths, centsToDecimal(plan.priceCents), SHIPPED_PRICING.version);
         plans = (await client.query<PlanRow>({ name: `floor-plans-${quote.length}`, text: replacePlans(quote.length), values })).rows;
         plans.sort((a, b) => a.duration_months - b.duration_months);
       }

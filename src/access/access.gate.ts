@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ApiError } from '../common/api-error.js';
 import { sendErrorBody, toErrorBody } from '../common/error-body.js';
@@ -11,10 +11,14 @@ export interface RequestWithCaller extends Request {
   caller?: Caller;
 }
 
+/** The parts of the service behind the gate, each mounted on its own paths (AppModule, configureApp). */
+export type GatedArea = 'api' | 'metrics' | 'docs';
+
 type Requirement = 'none' | 'any-key' | 'admin';
 
-/** Swagger UI's own path and the document's (the Swagger routes live outside Nest's router). */
-export const DOCS_PATHS = ['/docs', '/docs-json'];
+/** Swagger UI's page and assets, the document as JSON and as YAML: one list for Swagger's setup and the gate in front of it. */
+export const DOCS_ROUTES = { ui: 'docs', json: 'docs-json', yaml: 'docs-yaml' } as const;
+export const DOCS_PATHS = Object.values(DOCS_ROUTES).map((route) => `/${route}`);
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
@@ -22,53 +26,60 @@ const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
 /**
  * Who may reach what (SPEC, Access): every `/api/…` request needs a live key (`Authorization: Bearer
  * <key>`); `/metrics` and `/docs` need an admin key when METRICS_ACCESS / DOCS_ACCESS say `admin`;
- * everything else (health, `GET /`) is open. Runs before the body is read, so a request without a
- * valid key gets 401 whatever it carries. For /docs a browser may also answer the `Basic` challenge
- * with the admin key as the password (browsers cannot send a Bearer header when opening a page).
+ * everything else (health, `GET /`) is open. The gate never reads the path: each area's middleware is
+ * mounted on the same router, with the same matching rules, as the routes it guards, so every spelling
+ * the router serves (case, trailing slash, encoded parameters, absolute-form targets) passes through it.
+ * It runs before the body is read. For /docs a browser may also answer the `Basic` challenge with the
+ * admin key as the password (browsers cannot send a Bearer header when opening a page).
  */
 @Injectable()
-export class AccessGate implements NestMiddleware {
+export class AccessGate {
   constructor(
     private readonly verifier: KeyVerifier,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
-  async use(request: RequestWithCaller, response: Response, next: NextFunction): Promise<void> {
-    // The full path: where the gate is mounted on a path, Express makes `request.path` relative to it.
-    const path = request.originalUrl.split('?')[0];
-    const requirement = this.requirementOf(path);
-    if (requirement === 'none') return next();
-    const docs = DOCS_PATHS.some((docsPath) => path === docsPath || path.startsWith(`${docsPath}/`));
-    const verdict = await this.verifier.verify(keyFrom(request.headers.authorization, docs));
-    if (!verdict.ok) {
-      response.setHeader('WWW-Authenticate', docs ? 'Bearer, Basic realm="warranty-service docs", charset="UTF-8"' : 'Bearer');
-      throw verdict.reason === 'missing'
-        ? new ApiError(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED', 'An API key is required: send Authorization: Bearer <key>')
-        : new ApiError(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED', 'The API key is not valid (unknown or revoked)');
-    }
-    if (requirement === 'admin' && verdict.caller.kind !== 'admin') {
-      throw new ApiError(HttpStatus.FORBIDDEN, 'FORBIDDEN', 'This endpoint needs an admin key');
-    }
-    request.caller = verdict.caller;
-    next();
-  }
-
-  private requirementOf(path: string): Requirement {
-    if (path === '/api' || path.startsWith('/api/')) return 'any-key';
-    if (path === '/metrics' || path.startsWith('/metrics/')) return this.config.access.metrics === 'admin' ? 'admin' : 'none';
-    if (DOCS_PATHS.some((docs) => path === docs || path.startsWith(`${docs}/`)))
-      return this.config.access.docs === 'admin' ? 'admin' : 'none';
-    return 'none';
+  /** The gate of one area, as Nest middleware: a refusal is thrown to the exception filter. */
+  middlewareFor(area: GatedArea): (request: RequestWithCaller, response: Response, next: NextFunction) => Promise<void> {
+    const requirement = this.requirementOf(area);
+    const docs = area === 'docs';
+    return async (request, response, next) => {
+      if (requirement === 'none') return next();
+      const verdict = await this.verifier.verify(keyFrom(request.headers.authorization, docs));
+      if (!verdict.ok) {
+        response.setHeader('WWW-Authenticate', docs ? 'Bearer, Basic realm="warranty-service docs", charset="UTF-8"' : 'Bearer');
+        throw verdict.reason === 'missing'
+          ? new ApiError(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED', 'An API key is required: send Authorization: Bearer <key>')
+          : new ApiError(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED', 'The API key is not valid (unknown or revoked)');
+      }
+      if (requirement === 'admin' && verdict.caller.kind !== 'admin') {
+        throw new ApiError(HttpStatus.FORBIDDEN, 'FORBIDDEN', 'This endpoint needs an admin key');
+      }
+      request.caller = verdict.caller;
+      next();
+    };
   }
 
   /**
-   * The gate as a plain Express handler, for routes outside Nest's router (Swagger UI's): errors are
-   * answered here, in the same shape the exception filter gives.
+   * The gate of one area as a plain Express handler, for routes outside Nest's router (Swagger UI's):
+   * errors are answered here, in the same shape the exception filter gives.
    */
-  expressHandler(): RequestHandler {
+  expressHandlerFor(area: GatedArea): RequestHandler {
+    const gate = this.middlewareFor(area);
     return (request, response, next) => {
-      this.use(request, response, next).catch((error: unknown) => sendErrorBody(response, toErrorBody(error)));
+      gate(request, response, next).catch((error: unknown) => sendErrorBody(response, toErrorBody(error)));
     };
+  }
+
+  private requirementOf(area: GatedArea): Requirement {
+    switch (area) {
+      case 'api':
+        return 'any-key';
+      case 'metrics':
+        return this.config.access.metrics === 'admin' ? 'admin' : 'none';
+      case 'docs':
+        return this.config.access.docs === 'admin' ? 'admin' : 'none';
+    }
   }
 }
 

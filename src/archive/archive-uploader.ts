@@ -4,7 +4,7 @@ import { ArchiveMetrics } from './archive-metrics.js';
 import { ArchiveRecordRepository } from './archive-record.repository.js';
 import type { ArchiveRecordRef } from './archive-record.js';
 import { ArchiveTarget } from './archive-target.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../common/backoff.js';
 import { tracing } from '../tracing/tracing.js';
 
 /**

@@ -1,22 +1,78 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse, getSchemaPath, type ApiResponseOptions, type HeaderObject, type ResponseObject } from '@nestjs/swagger';
 import { explainEligibility, ineligibilityProblem } from '../pricing/eligibility.js';
-import { ACTIVE_PRICING } from '../pricing/pricing-rules.js';
+import { SHIPPED_PRICING } from '../pricing/pricing-rules.js';
+import { pricingProblems } from '../pricing/version-rules.js';
 import { ErrorResponseView } from './error-response.view.js';
 
 type Example = { summary: string; value: object };
 
 function notEligibleExample(summary: string, itemType: string, costCents: number): Example {
-  const eligibility = explainEligibility(ACTIVE_PRICING, itemType, costCents);
+  const eligibility = explainEligibility(SHIPPED_PRICING, itemType, costCents);
   if (eligibility.eligible) throw new Error(`example ${itemType} at ${costCents} is eligible`);
   const { message, details } = ineligibilityProblem(eligibility, itemType, costCents);
   return { summary, value: { statusCode: 422, error: 'Unprocessable Entity', code: 'ITEM_NOT_ELIGIBLE', message, details } };
 }
 
+/** The 422 INVALID_PRICING example, found by the rules themselves in a draft that breaks four of them. */
+function invalidPricingExample(): Example {
+  const now = Date.parse('2027-01-01T00:00:00Z');
+  const problems = pricingProblems(
+    {
+      version: '2027-01-01',
+      effectiveFrom: Date.parse('2026-12-31T00:00:00Z'),
+      storeUuids: [],
+      itemTypes: [
+        {
+          itemType: 'furniture',
+          minCostCents: 5_000,
+          maxCostCents: 1_000_000,
+          plans: [{ durationMonths: 12, baseCents: 0, rateBasisPoints: 0 }],
+        },
+        {
+          itemType: 'furniture',
+          minCostCents: 10_000,
+          maxCostCents: 5_000,
+          plans: [
+            { durationMonths: 24, baseCents: 600, rateBasisPoints: 1400 },
+            { durationMonths: 240, baseCents: 600, rateBasisPoints: 1400 },
+          ],
+        },
+      ],
+    },
+    now,
+  );
+  const message = `The pricing version breaks ${problems.length} rules`;
+  return {
+    summary: 'Broken pricing rules',
+    value: { statusCode: 422, error: 'Unprocessable Entity', code: 'INVALID_PRICING', message, details: problems },
+  };
+}
+
+const conflict = (summary: string, code: string, message: string, field: string, detail: string): Example => ({
+  summary,
+  value: { statusCode: 409, error: 'Conflict', code, message, details: [{ field, message: detail }] },
+});
+
 const badRequest = (summary: string, message: string, details: { field: string; message: string }[]): Example => ({
   summary,
   value: { statusCode: 400, error: 'Bad Request', code: 'VALIDATION_FAILED', message, details },
 });
+
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0, example: 1 } },
+};
+
+const DATABASE_UNAVAILABLE: Example = {
+  summary: 'Database unavailable',
+  value: {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'The database is unavailable; retry shortly',
+    details: [],
+  },
+};
 
 /**
  * The error answers an operation can give, each with its description and examples. The 400
@@ -54,6 +110,90 @@ const ERROR_DOCS = {
       ]),
     },
   },
+  '400-version-body': {
+    status: 400,
+    description: 'A body of the wrong shape; `details` names every offending field by its path. Also malformed JSON (code MALFORMED_JSON).',
+    examples: {
+      fields: badRequest('Wrong shapes', 'Invalid request: item_types[0].plans[0].rate, effective_from', [
+        { field: 'item_types[0].plans[0].rate', message: 'must have at most 4 decimal places' },
+        { field: 'effective_from', message: 'must be an ISO 8601 instant with an offset, e.g. 2027-01-01T00:00:00Z' },
+      ]),
+    },
+  },
+  '400-store-query': {
+    status: 400,
+    description: 'Unknown, repeated, empty or malformed query parameter; `details` names each.',
+    examples: {
+      query: badRequest('Bad store_uuid', 'Invalid request: store_uuid', [
+        { field: 'store_uuid', message: 'may only contain A-Z, a-z, 0-9, _ and -' },
+      ]),
+    },
+  },
+  '400-version-path': {
+    status: 400,
+    description: 'The path does not name a version (1–32 characters of A-Z, a-z, 0-9, ., _ and -).',
+    examples: {
+      version: badRequest('Not a version name', 'Invalid request: version', [
+        { field: 'version', message: 'may only contain A-Z, a-z, 0-9, ., _ and -' },
+      ]),
+    },
+  },
+  'admin-only': {
+    status: 403,
+    description: 'The key is a store key; this endpoint needs an admin key. Nothing is read or written.',
+    examples: {
+      storeKey: {
+        summary: 'A store key',
+        value: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'This endpoint needs an admin key', details: [] },
+      },
+    },
+  },
+  '404-version': {
+    status: 404,
+    description: 'No version of this name (never published, or withdrawn).',
+    examples: {
+      missing: {
+        summary: 'Unknown version',
+        value: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'Pricing version 2027-01-01 not found', details: [] },
+      },
+    },
+  },
+  '409-version-exists': {
+    status: 409,
+    description: 'A version of this name exists: published versions never change, so publish under a new name. Nothing is written.',
+    examples: {
+      exists: conflict(
+        'Name taken',
+        'VERSION_EXISTS',
+        'Pricing version 2026-11-01 already exists; publish a new version under another name',
+        'version',
+        'is taken by a published version (2026-11-01)',
+      ),
+    },
+  },
+  '409-version-in-force': {
+    status: 409,
+    description:
+      'The version’s time has come (or is less than a second away): it is or was in force, and history is never rewritten. ' +
+      'To change prices again, publish a newer version.',
+    examples: {
+      inForce: conflict(
+        'Already in force',
+        'VERSION_IN_FORCE',
+        'Pricing version 2026-11-01 took effect at 1970-01-01T00:00:00.000Z; only a scheduled version can be withdrawn',
+        'version',
+        'is no longer scheduled',
+      ),
+    },
+  },
+  '422-pricing': {
+    status: 422,
+    description:
+      'The version breaks pricing rules; `details` names each: an item type twice, min_cost ≥ max_cost, a duration twice or ' +
+      'not 1–120 months, a plan priced ≤ 0 somewhere in its type’s range, effective_from more than a minute in the past, ' +
+      'a store named twice. Nothing is written.',
+    examples: { rules: invalidPricingExample() },
+  },
   '400-id': {
     status: 400,
     description: 'The id is not a positive integer.',
@@ -87,7 +227,7 @@ const ERROR_DOCS = {
   },
   413: {
     status: 413,
-    description: 'Body larger than 16 KiB.',
+    description: 'Body larger than the limit: 16 KiB (1 MiB for a batch and for a pricing version).',
     examples: {
       large: {
         summary: 'Body too large',
@@ -120,8 +260,9 @@ const ERROR_DOCS = {
   422: {
     status: 422,
     description:
-      'The item cannot get a plan; `details` names the rule that failed: an unknown `item_type` (listing the accepted types) ' +
-      'or an `item_cost` outside the type’s eligible range (giving the range). See GET /api/pricing. Nothing is written.',
+      'The item cannot get a plan under the version in force for its store; `details` names the rule that failed: an unknown ' +
+      '`item_type` (listing that table’s accepted types) or an `item_cost` outside the type’s eligible range (giving the range). ' +
+      'See GET /api/pricing. Nothing is written.',
     examples: {
       unknownType: notEligibleExample('Unknown item type', 'spaceships', 15_000),
       costOutOfRange: notEligibleExample('Cost outside the type’s range', 'furniture', 1_000),
@@ -132,17 +273,26 @@ const ERROR_DOCS = {
     description:
       'The database is unreachable or saturated (also while checking an API key this instance has not verified lately); ' +
       'nothing was written. Retry after `Retry-After` seconds.',
-    headers: {
-      'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0, example: 1 } },
-    },
+    headers: RETRY_AFTER,
+    examples: { database: DATABASE_UNAVAILABLE },
+  },
+  '503-write': {
+    status: 503,
+    description:
+      'Code SERVICE_UNAVAILABLE: the database is unreachable or saturated (also while checking an API key this instance has not ' +
+      'verified lately); nothing was written. Code OUTCOME_UNKNOWN (rare): the database did not confirm the commit and could not ' +
+      'be asked in time, so the write may have been saved. Either way, re-send after `Retry-After` seconds: re-sends are idempotent.',
+    headers: RETRY_AFTER,
     examples: {
-      database: {
-        summary: 'Database unavailable',
+      database: DATABASE_UNAVAILABLE,
+      outcomeUnknown: {
+        summary: 'Commit not confirmed',
         value: {
           statusCode: 503,
           error: 'Service Unavailable',
-          code: 'SERVICE_UNAVAILABLE',
-          message: 'The database is unavailable; retry shortly',
+          code: 'OUTCOME_UNKNOWN',
+          message:
+            'The database did not confirm the write and could not be asked in time: it may have been saved. Re-send it; re-sends are idempotent',
           details: [],
         },
       },

@@ -1,7 +1,7 @@
 import type { FieldProblem } from './api-error.js';
 
 /** What went wrong, in the domain's words; the exception filter turns it into an HTTP status. */
-export type DomainErrorReason = 'not-found' | 'not-eligible' | 'forbidden';
+export type DomainErrorReason = 'not-found' | 'not-eligible' | 'forbidden' | 'conflict' | 'invalid';
 
 /**
  * An error a service throws for its callers to see (never an HTTP exception: services don't speak

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { CommitOutcomeUnknownError, isDatabaseUnavailable, isTransactionConflict } from '../database/database-errors.js';
 import { ApiError, type ErrorBody } from './api-error.js';
 import { DomainError, type DomainErrorReason } from './domain-error.js';
 
@@ -18,6 +18,8 @@ const STATUS_BY_REASON: Record<DomainErrorReason, HttpStatus> = {
   'not-found': HttpStatus.NOT_FOUND,
   'not-eligible': HttpStatus.UNPROCESSABLE_ENTITY,
   forbidden: HttpStatus.FORBIDDEN,
+  conflict: HttpStatus.CONFLICT,
+  invalid: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 /** The SPEC's error JSON; `details` is always there (empty when no field is to blame). */
@@ -51,7 +53,15 @@ export function toErrorBody(error: unknown): ErrorBody {
     const status = error.getStatus();
     return errorBody(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, error.message);
   }
-  if (isDatabaseUnavailable(error)) {
+  if (error instanceof CommitOutcomeUnknownError) {
+    return errorBody(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'OUTCOME_UNKNOWN',
+      'The database did not confirm the write and could not be asked in time: it may have been saved. Re-send it; re-sends are idempotent',
+    );
+  }
+  // A write still crossing others after its retries (SubmissionWriter): nothing was written, and it may be sent again.
+  if (isDatabaseUnavailable(error) || isTransactionConflict(error)) {
     return errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
   }
   return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');

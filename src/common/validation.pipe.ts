@@ -2,10 +2,14 @@ import { Injectable, ValidationPipe, type ArgumentMetadata, type Type, type Vali
 import { getMetadataStorage } from 'class-validator';
 import { ApiError, type FieldProblem } from './api-error.js';
 
-function problems(errors: ValidationError[]): FieldProblem[] {
-  return errors.map((error) => {
-    if (error.constraints?.whitelistValidation) return { field: error.property, message: 'is not an accepted field' };
-    return { field: error.property, message: Object.values(error.constraints ?? { invalid: 'is invalid' }).join('; ') };
+/** Every failed rule, nested ones named by their path (`item_types[0].plans[1].rate`). */
+function problems(errors: ValidationError[], parent = ''): FieldProblem[] {
+  return errors.flatMap((error) => {
+    const field =
+      parent === '' ? error.property : /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
+    if (error.constraints?.whitelistValidation) return [{ field, message: 'is not an accepted field' }];
+    if (!error.constraints && error.children?.length) return problems(error.children, field);
+    return [{ field, message: Object.values(error.constraints ?? { invalid: 'is invalid' }).join('; ') }];
   });
 }
 

@@ -72,7 +72,7 @@ export interface AppConfig {
   access: {
     /** `/metrics`: open to anyone who reaches it, or admin keys only. */
     metrics: EndpointAccess;
-    /** `/docs` and `/docs-json`: open, or admin keys only. */
+    /** `/docs`, `/docs-json` and `/docs-yaml`: open, or admin keys only. */
     docs: EndpointAccess;
     /** How long a verified (or refused) key stays in the process's cache: the longest a revocation takes to bite. */
     keyCacheTtlMs: number;
@@ -86,6 +86,13 @@ export interface AppConfig {
     endpoint: string | undefined;
     protocol: OtlpProtocol;
     sampler: string;
+  };
+  pricing: {
+    /**
+     * How often each process reloads the pricing versions from the database whatever it was told: the
+     * safety net under LISTEN/NOTIFY (a notification lost with its connection is caught up at the latest then).
+     */
+    reloadIntervalMs: number;
   };
 }
 
@@ -309,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyCacheTtlMs: read.int('API_KEY_CACHE_TTL_MS', 30000, 0, 300000),
     },
     tracing: tracing(read),
+    pricing: { reloadIntervalMs: read.int('PRICING_RELOAD_INTERVAL_MS', 30000, 100, 3600000) },
   };
   if (config.archive.s3Endpoint && !config.archive.s3Bucket) {
     read.problems.push('S3_ENDPOINT is set but S3_BUCKET is not: set S3_BUCKET too, or unset S3_ENDPOINT');

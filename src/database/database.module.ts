@@ -7,6 +7,7 @@ import { ConnectionProbe } from './connection-probe.js';
 import { DatabaseOutage } from './database-outage.js';
 import { databaseConnection } from './database-url.js';
 import { ormOptions } from './mikro-orm.config.js';
+import { DatabaseNotifications } from './notifications.js';
 import { registerPoolMetrics } from './pool-metrics.js';
 import { Sql } from './sql.js';
 
@@ -30,6 +31,7 @@ import { Sql } from './sql.js';
   ],
   providers: [
     DatabaseOutage,
+    DatabaseNotifications,
     {
       provide: ConnectionProbe,
       inject: [MikroORM],
@@ -37,8 +39,10 @@ import { Sql } from './sql.js';
     },
     {
       provide: Sql,
-      inject: [MikroORM, DatabaseOutage],
-      useFactory: (orm: MikroORM, outage: DatabaseOutage) => new Sql(orm.em.getConnection().getNativeClient(), outage),
+      inject: [MikroORM, DatabaseOutage, appConfig.KEY],
+      // A lost COMMIT reply is looked into for as long as a statement may take.
+      useFactory: (orm: MikroORM, outage: DatabaseOutage, config: AppConfig) =>
+        new Sql(orm.em.getConnection().getNativeClient(), outage, { outcomeTimeoutMs: config.database.statementTimeoutMs }),
     },
     {
       // The application's registry (MetricsModule); a module compiled without it has no pool metrics.
@@ -48,6 +52,6 @@ import { Sql } from './sql.js';
         registry && registerPoolMetrics(registry, orm.em.getConnection().getNativeClient()),
     },
   ],
-  exports: [Sql, DatabaseOutage, ConnectionProbe],
+  exports: [Sql, DatabaseOutage, ConnectionProbe, DatabaseNotifications],
 })
 export class DatabaseModule {}

@@ -31,8 +31,9 @@ interface Waiting<M, R> {
  * form from what queued behind writes in flight, so they grow with the load.
  *
  * Each member gets its own answer. A group that fails for a reason other than the database being
- * unavailable (one member's value refused, a deadlock) is retried in halves until the failing
- * member is alone and gets its own error, so one bad member never fails the others. A group that
+ * unavailable (one member's value refused) is retried in halves until the failing member is alone
+ * and gets its own error, so one bad member never fails the others. (`save` itself runs a group
+ * that crossed another writer again as a whole; only what is still failing after that is halved.) A group that
  * fails because the database is unavailable is not retried: every member gets that error (503).
  * A member that waits for a slot longer than `maxWaitMs` gets 503 too, so a stuck write in flight
  * cannot hold the ones behind it forever.

@@ -123,14 +123,23 @@ export class ItemRepository {
   }
 
   /**
-   * Makes these items as sent (latest POST wins). Locks their rows until commit (in id order, so
-   * concurrent batches cannot deadlock), which serialises concurrent changes of one item, so its plan
-   * set is replaced by one transaction at a time. `updated_at` moves only when something changed.
+   * Locks these items' rows until commit, in id order: every writer that locks its items this way,
+   * all at once before changing any, takes row locks in one global order, so two writers of the same
+   * items queue behind each other instead of deadlocking. FOR NO KEY UPDATE is the lock `update`
+   * takes anyway; it leaves the key share a plan's foreign key check takes alone.
+   */
+  async lock(ids: readonly number[]): Promise<void> {
+    await this.sql.query('SELECT id FROM item WHERE id = ANY (?::bigint[]) ORDER BY id FOR NO KEY UPDATE', [[...ids]]);
+  }
+
+  /**
+   * Makes these items as sent (latest POST wins). Their rows stay locked until commit, which
+   * serialises concurrent changes of one item, so its plan set is replaced by one transaction at a
+   * time; a caller that changes several items `lock`s them first (the UPDATE itself locks rows in
+   * no promised order). `updated_at` moves only when something changed.
    */
   async update(items: readonly { id: number; facts: ItemFacts }[]): Promise<void> {
     const sorted = [...items].sort((a, b) => a.id - b.id);
-    const ids = sorted.map((item) => item.id);
-    if (sorted.length > 1) await this.sql.query('SELECT id FROM item WHERE id = ANY (?::bigint[]) ORDER BY id FOR UPDATE', [ids]);
     const [types, titles, costs] = columns(sorted.map((item) => item.facts));
     await this.sql.query(
       `UPDATE item SET type = v.type, title = v.title, cost = v.cost,
@@ -138,7 +147,7 @@ export class ItemRepository {
                            THEN now() ELSE item.updated_at END
        FROM unnest(?::bigint[], ?::text[], ?::text[], ?::numeric[]) AS v(id, type, title, cost)
        WHERE item.id = v.id`,
-      [ids, types, titles, costs],
+      [sorted.map((item) => item.id), types, titles, costs],
     );
   }
 }

@@ -1,5 +1,5 @@
 import { acceptedItemTypes } from '../pricing/eligibility.js';
-import { ACTIVE_PRICING } from '../pricing/pricing-rules.js';
+import { SHIPPED_PRICING } from '../pricing/pricing-rules.js';
 
 /**
  * "At most two decimals" for amounts, as the extension `x-decimal-places` instead of
@@ -10,7 +10,7 @@ import { ACTIVE_PRICING } from '../pricing/pricing-rules.js';
 export const MONEY_DECIMALS = { 'x-decimal-places': 2 } as object;
 
 /** The item types the active pricing table prices, sorted. */
-export const ITEM_TYPES: readonly string[] = acceptedItemTypes(ACTIVE_PRICING);
+export const ITEM_TYPES: readonly string[] = acceptedItemTypes(SHIPPED_PRICING);
 
 /**
  * The item types, published as an open list: `x-extensible-enum` (Zalando's convention for an enum

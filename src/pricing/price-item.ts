@@ -1,5 +1,5 @@
 import type { Cents } from '../common/money.js';
-import type { PlanRule, PricingTable } from './pricing-table.js';
+import { BASIS_POINTS, type PlanRule, type PricingTable } from './pricing-table.js';
 
 export interface PricedPlan {
   durationMonths: number;
@@ -8,7 +8,7 @@ export interface PricedPlan {
 
 /** base + cost × rate, rounded half up to the cent, in integers only. */
 export function planPrice(rule: PlanRule, costCents: Cents): Cents {
-  return rule.baseCents + Math.floor((costCents * rule.rateBasisPoints + 5_000) / 10_000);
+  return rule.baseCents + Math.floor((costCents * rule.rateBasisPoints + BASIS_POINTS / 2) / BASIS_POINTS);
 }
 
 /**

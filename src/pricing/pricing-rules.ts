@@ -9,8 +9,10 @@ const plan = (durationMonths: number, base: number, ratePercent: number): PlanRu
 const range = (min: number, max: number) => ({ minCostCents: Math.round(min * 100), maxCostCents: Math.round(max * 100) });
 
 /**
- * The active pricing rules. Changing a price means a new version here (and in the README's table),
- * never an edit of a published version: warranties record the version that priced them.
+ * The table the service shipped with, 2026-11-01: the first default version, which the pricing
+ * migration seeds (effective from the beginning). Prices change by publishing versions through the
+ * API (README "Pricing"), never here. The code keeps it for what must not depend on the database:
+ * the OpenAPI document's examples, and tests that check the seed against it.
  * Seed example: furniture at 150.00 → 12 months 5.00 + 10 % = 20.00, 24 months 6.00 + 14 % = 27.00.
  */
 export const PRICING_2026_11_01: PricingTable = {
@@ -27,4 +29,8 @@ export const PRICING_2026_11_01: PricingTable = {
   },
 };
 
-export const ACTIVE_PRICING: PricingTable = PRICING_2026_11_01;
+/** The default shipped version (see PRICING_2026_11_01). */
+export const SHIPPED_PRICING: PricingTable = PRICING_2026_11_01;
+
+/** The seeded version holds from the beginning: every warranty priced before versions were data is explained by it. */
+export const SHIPPED_EFFECTIVE_FROM = new Date(0);

@@ -20,3 +20,12 @@ export interface PricingTable {
   version: string;
   itemTypes: Readonly<Record<string, ItemTypeRule>>;
 }
+
+/** Basis points per whole (rate 1 = 100 % = 10,000 bp): a rate on the wire has at most 4 decimals. */
+export const BASIS_POINTS = 10_000;
+
+/** A wire rate (a fraction with at most 4 decimals, e.g. 0.1 or 0.0125) to basis points; rounding only absorbs binary noise. */
+export const basisPointsFromRate = (rate: number): number => Math.round(rate * BASIS_POINTS);
+
+/** Basis points to the wire's fraction (1000 → 0.1). */
+export const rateFromBasisPoints = (basisPoints: number): number => basisPoints / BASIS_POINTS;

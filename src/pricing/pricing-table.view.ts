@@ -2,7 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ITEM_TYPE_VALUES, MONEY_DECIMALS } from '../openapi/schema-extensions.js';
 import { acceptedItemTypes } from './eligibility.js';
 import { centsToAmount } from '../common/money.js';
-import type { PricingTable } from './pricing-table.js';
+import { rateFromBasisPoints, type PricingTable } from './pricing-table.js';
+import type { PricingVersion } from './pricing-version.js';
 
 /** One plan's formula: price = base + rate × item_cost, rounded half up to the cent. */
 export class PlanRuleView {
@@ -15,8 +16,9 @@ export class PlanRuleView {
   @ApiProperty({
     type: Number,
     example: 0.1,
-    description: 'Share of the item cost added to `base`, as a fraction (0.10 = 10 %).',
-  })
+    'x-decimal-places': 4,
+    description: 'Share of the item cost added to `base`, as a fraction with at most 4 decimals (0.1 = 10 %, 0.0125 = 1.25 %).',
+  } as object)
   rate: number;
 }
 
@@ -33,20 +35,49 @@ export class ItemTypeRuleView {
   plans: PlanRuleView[];
 }
 
-/** GET /api/pricing: the active pricing table, read-only. */
+export interface NextVersionView {
+  version: string;
+  effective_from: string;
+}
+
+/** GET /api/pricing: the table in force for the caller, read-only, and what is scheduled next. */
 export class PricingTableView {
   @ApiProperty({ example: '2026-11-01', description: 'Recorded as `pricing_version` on every plan this table prices.' })
   version: string;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    example: '1970-01-01T00:00:00.000Z',
+    description: 'Since when this version is in force (the shipped version 2026-11-01 holds from the beginning).',
+  })
+  effective_from: string;
+
   @ApiProperty({ type: [ItemTypeRuleView], description: 'Every item type that can get a plan, ordered by name.' })
   item_types: ItemTypeRuleView[];
+
+  // Inline rather than a $ref: OpenAPI 3.0's `nullable` does not reach through the allOf a $ref needs.
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['version', 'effective_from'],
+    properties: {
+      version: { type: 'string', example: '2027-01-01', description: 'The version that will be in force for this caller next.' },
+      effective_from: { type: 'string', format: 'date-time', example: '2027-01-01T00:00:00.000Z', description: 'When it takes effect.' },
+    },
+    example: null,
+    description: 'The next version scheduled for this caller (the one that will replace this table), or null.',
+  })
+  next: NextVersionView | null;
 }
 
-/** The table as the wire shows it: money as JSON numbers, rates as fractions. */
-export function pricingTableView(table: PricingTable): PricingTableView {
-  return {
-    version: table.version,
-    item_types: acceptedItemTypes(table).map((itemType) => {
+const itemTypeViews = new WeakMap<PricingTable, ItemTypeRuleView[]>();
+
+/** The table's item types as the wire shows them: money as JSON numbers, rates as fractions (made once per table). */
+export function itemTypesView(table: PricingTable): ItemTypeRuleView[] {
+  let view = itemTypeViews.get(table);
+  if (!view) {
+    view = acceptedItemTypes(table).map((itemType) => {
       const rule = table.itemTypes[itemType];
       return {
         item_type: itemType,
@@ -57,9 +88,23 @@ export function pricingTableView(table: PricingTable): PricingTableView {
           .map((plan) => ({
             duration_months: plan.durationMonths,
             base: centsToAmount(plan.baseCents),
-            rate: plan.rateBasisPoints / 10_000,
+            rate: rateFromBasisPoints(plan.rateBasisPoints),
           })),
       };
-    }),
+    });
+    itemTypeViews.set(table, view);
+  }
+  return view;
+}
+
+const instant = (epochMs: number) => new Date(epochMs).toISOString();
+
+/** A version in force, with the next one scheduled for the same caller. */
+export function pricingTableView(version: PricingVersion, next: PricingVersion | undefined): PricingTableView {
+  return {
+    version: version.table.version,
+    effective_from: instant(version.effectiveFrom),
+    item_types: itemTypesView(version.table),
+    next: next ? { version: next.table.version, effective_from: instant(next.effectiveFrom) } : null,
   };
 }

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** How single POSTs are grouped for commit: what an operator reads to see write coalescing at work. */
+const WRITE_RETRY_REASONS = ['deadlock', 'serialization'] as const;
+export type WriteRetryReason = (typeof WRITE_RETRY_REASONS)[number];
+
+/** How single POSTs are grouped for commit, and how often writers crossed: what an operator reads to see write coalescing at work. */
 @Injectable()
 export class SubmissionMetrics {
   private readonly groupSizes: Histogram;
+  private readonly retries: Counter<'reason'>;
   private queued: () => number = () => 0;
 
   constructor(registry: Registry) {
@@ -14,6 +18,14 @@ export class SubmissionMetrics {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
       registers: [registry],
     });
+    this.retries = new Counter({
+      name: 'warranty_write_retries_total',
+      help: 'Write transactions (groups and batches) run again after PostgreSQL aborted them for a deadlock or a serialization failure',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    // Both reasons from 0: an alert on a rising count has a series before the first retry.
+    for (const reason of WRITE_RETRY_REASONS) this.retries.inc({ reason }, 0);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as `this`
     const metrics = this;
     new Gauge({
@@ -33,5 +45,9 @@ export class SubmissionMetrics {
 
   groupSaved(size: number): void {
     this.groupSizes.observe(size);
+  }
+
+  writeRetried(reason: WriteRetryReason): void {
+    this.retries.inc({ reason });
   }
 }

@@ -67,7 +67,7 @@ export class WarrantiesController {
   @ApiBody({ type: CreateWarrantyDto, examples: { seed: { summary: 'Furniture at 150.00', value: SEED_PAYLOAD } } })
   @ApiCreatedResponse({ type: WarrantiesView, description: 'At least one plan was created.' })
   @ApiOkResponse({ type: WarrantiesView, description: 'Plans already existed; they were updated or stayed as they were.' })
-  @ApiErrors('400-body', 403, 413, 415, 422, 503)
+  @ApiErrors('400-body', 403, 413, 415, 422, '503-write')
   async submit(
     @Body() dto: CreateWarrantyDto,
     @Req() request: RequestWithContext,
@@ -93,7 +93,7 @@ export class WarrantiesController {
   })
   @ApiBody({ type: CreateWarrantyBatchDto, examples: { seed: { summary: 'Two items', value: BATCH_EXAMPLE } } })
   @ApiOkResponse({ type: BatchView, description: 'One result per item: 201/200 with its plans, or 400/422 with its error.' })
-  @ApiErrors('400-body', 403, 413, 415, 503)
+  @ApiErrors('400-body', 403, 413, 415, '503-write')
   async submitBatch(
     @Body() dto: CreateWarrantyBatchDto,
     @Req() request: RequestWithContext,

@@ -5,6 +5,7 @@ import { PricingModule } from '../pricing/pricing.module.js';
 import { StoresModule } from '../stores/stores.module.js';
 import { WarrantiesController } from './warranties.controller.js';
 import { SubmissionMetrics } from './submission-metrics.js';
+import { SubmissionWriter } from './submission-writer.js';
 import { WarrantiesService } from './warranties.service.js';
 import { WarrantySchema } from './warranty.entity.js';
 import { WarrantyRepository } from './warranty.repository.js';
@@ -12,7 +13,7 @@ import { WarrantyRepository } from './warranty.repository.js';
 @Module({
   imports: [MikroOrmModule.forFeature([WarrantySchema]), StoresModule, ItemsModule, PricingModule],
   controllers: [WarrantiesController],
-  providers: [WarrantyRepository, WarrantiesService, SubmissionMetrics],
+  providers: [WarrantyRepository, SubmissionWriter, WarrantiesService, SubmissionMetrics],
   exports: [WarrantiesService],
 })
 export class WarrantiesModule {}

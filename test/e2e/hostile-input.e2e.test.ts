@@ -116,6 +116,10 @@ const ODD_STRINGS = [
   'İstanbul',
   'ß',
 ];
+/** Pieces whose UTF-16, UTF-8, grapheme and code point counts differ, some changed by NFC (U+0958 grows), some refused. */
+const UNICODE_PIECES = ['a', 'é', 'e\u0301', '€', '📦', '\uFE0F', '\u2764\uFE0F', '\u0958', 'q\u0316\u0301', '\u1100\u1161', ' '];
+/** Refused in a SKU; the first four in a title too. ZWJ: fine in a title (emoji sequences), a format character in a SKU. */
+const REFUSED_PIECES = ['\u202E', '\u2066', '\uFFFF', '\u{1FFFE}', '\u200B', '\uFEFF', '\uE000', '\u{F0000}', '\u{E0001}', '\u200D'];
 const long = (n: number) => 'x'.repeat(n);
 /** The SPEC's longest value of each string field (after trimming). */
 const MAX_LENGTH: Record<string, number> = { store_uuid: 64, item_type: 64, item_sku: 128, item_title: 255, extra_field: 0 };
@@ -177,6 +181,24 @@ function classes(): [string, Case[]][] {
           ...postCase(JSON.stringify({ ...payload, [field]: value })),
           refuse: field === 'extra_field' || length > MAX_LENGTH[field],
         };
+      }),
+    ],
+    [
+      'Unicode: lengths in code points around each limit, NFC, format characters (SKU filter too)',
+      repeat(300, () => {
+        const payload = valid();
+        const field = pick(['item_sku', 'item_title'] as const);
+        const target = MAX_LENGTH[field] - 2 + int(5);
+        let value = field === 'item_sku' ? String(payload.item_sku) : '';
+        while ([...value].length < target) value += pick(UNICODE_PIECES);
+        if (int(4) === 0) {
+          const points = [...value]; // inserted between code points: no surrogate pair is split
+          points.splice(int(points.length + 1), 0, pick(REFUSED_PIECES));
+          value = points.join('');
+        }
+        const storedLength = [...value.trim().normalize('NFC')].length;
+        if (int(4) === 0) return { method: 'GET', path: `/api/warranties?sku=${encodeURIComponent(value)}`, refuse: storedLength > 128 };
+        return { ...postCase(JSON.stringify({ ...payload, [field]: value })), refuse: storedLength > MAX_LENGTH[field] };
       }),
     ],
     [

@@ -8,16 +8,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { freePort } from '../../src/common/free-port.js';
 import { assertError } from '../support/api-assertions.js';
 import { post, send } from '../../harness/http-client.js';
 import { COMMITTED_DOCUMENT, openApiDocumentWithoutDatabase, openApiJson } from '../support/dump-openapi.js';
+import { schemaValidator } from '../support/openapi-validator.js';
 import { withPort } from '../support/tcp-proxy.js';
 import { createDatabase, SEED_PAYLOAD, serviceEnv, startApp, type TestApp } from '../support/test-env.js';
 import { ERROR_CODES } from '../../src/common/error-response.view.js';
-import { ACTIVE_PRICING } from '../../src/pricing/pricing-rules.js';
+import { SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import { pricingTableView } from '../../src/pricing/pricing-table.view.js';
 
 const VALID_COSTS = [1234.56, 4999.99, 19.99, 0.01, 1000000, 150, 0.1, 0.29, 1.15, 8.2, 99999.99, 999999.99];
@@ -30,6 +30,10 @@ const OPERATION_IDS = {
   'GET /api/warranties': 'listWarranties',
   'GET /api/warranties/{id}': 'getWarranty',
   'GET /api/pricing': 'getPricing',
+  'POST /api/pricing/quote': 'quotePlans',
+  'POST /api/pricing/versions': 'publishPricingVersion',
+  'GET /api/pricing/versions': 'listPricingVersions',
+  'DELETE /api/pricing/versions/{version}': 'withdrawPricingVersion',
   'GET /health/live': 'getLiveness',
   'GET /health/ready': 'getReadiness',
   'GET /metrics': 'getMetrics',
@@ -46,21 +50,6 @@ const operations = (doc: any): [string, any][] =>
 /** A response as written, or the shared one its `$ref` names. */
 const resolveResponse = (doc: any, response: any): any =>
   response?.$ref ? doc.components.responses[response.$ref.split('/').pop()] : response;
-
-/**
- * Ajv (draft-07, strict) over the document's schemas, as a spec-driven validator would: OpenAPI's
- * `example` and our `x-` extensions are declared as annotation keywords, `nullable` is Ajv's own.
- */
-function schemaValidator(doc: any): (ref: string) => ValidateFunction {
-  const ajv = new Ajv({ strict: true, allErrors: true });
-  ajvFormats.default(ajv); // CommonJS module: its function is also its `default`
-  // `discriminator` is OpenAPI's hint for generators; `oneOf` alone decides validity (the variants' `status` enums are disjoint).
-  ajv.addVocabulary(['example', 'x-decimal-places', 'x-extensible-enum', 'discriminator']);
-  for (const [name, schema] of Object.entries<any>(doc.components.schemas)) {
-    ajv.addSchema(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', '')), name);
-  }
-  return (ref) => ajv.getSchema(ref.replace('#/components/schemas/', ''))!;
-}
 
 describe('the published OpenAPI document (/docs-json) and what clients see', () => {
   let app: TestApp;
@@ -154,7 +143,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
     it('GET /api/pricing answers the active table; Ajv accepts it against the documented schema', async () => {
       const reply = await send(app.url, '/api/pricing');
       assert.equal(reply.status, 200);
-      assert.deepEqual(reply.body, pricingTableView(ACTIVE_PRICING));
+      assert.deepEqual(reply.body, pricingTableView({ table: SHIPPED_PRICING, effectiveFrom: 0, storeUuids: [], sequence: 1 }, undefined));
       const furniture = reply.body.item_types.find((t: any) => t.item_type === 'furniture');
       assert.deepEqual(furniture, {
         item_type: 'furniture',
@@ -190,7 +179,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
     it('the 422 examples name the rule: item_type listing the accepted types, item_cost giving the range', () => {
       const examples = doc.paths['/api/warranties'].post.responses['422'].content['application/json'].examples;
       assert.deepEqual(examples.unknownType.value.details, [
-        { field: 'item_type', message: `is not a priced item type; accepted: ${Object.keys(ACTIVE_PRICING.itemTypes).sort().join(', ')}` },
+        { field: 'item_type', message: `is not a priced item type; accepted: ${Object.keys(SHIPPED_PRICING.itemTypes).sort().join(', ')}` },
       ]);
       assert.deepEqual(examples.costOutOfRange.value.details, [
         { field: 'item_cost', message: 'must be from 50 to 10000 for item_type "furniture"' },
@@ -236,7 +225,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
       assert.deepEqual(doc.servers, [{ url: '/', description: 'The instance serving this document' }]);
     });
 
-    it('every /api operation documents 503 SERVICE_UNAVAILABLE with Retry-After (its key check reads the database); /health/live none', () => {
+    it('every /api operation documents 503 SERVICE_UNAVAILABLE with Retry-After (its key check reads the database), the POSTs OUTCOME_UNKNOWN too; /health/live none', () => {
       const keyed = operations(doc).filter(([name]) => name.split(' ')[1].startsWith('/api/'));
       assert.ok(keyed.length >= 5, keyed.map(([name]) => name).join(', '));
       for (const [name, operation] of keyed) {
@@ -244,9 +233,11 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
         assert.ok(unavailable, `${name} documents 503`);
         assert.ok(unavailable.headers['Retry-After'], `${name}: Retry-After`);
         const examples = Object.values<any>(unavailable.content['application/json'].examples);
+        // A write whose COMMIT reply was lost, when the database cannot be asked what became of it.
+        const writes = name.startsWith('POST /api/warranties');
         assert.deepEqual(
           examples.map((example) => example.value.code),
-          ['SERVICE_UNAVAILABLE'],
+          writes ? ['SERVICE_UNAVAILABLE', 'OUTCOME_UNKNOWN'] : ['SERVICE_UNAVAILABLE'],
           name,
         );
       }

@@ -260,6 +260,8 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       // Series an alert needs before anything happened: every key refusal reason, every refusal of the HTTP server.
       for (const reason of ['missing', 'malformed', 'unknown', 'revoked'])
         assert.match(text, new RegExp(`^api_key_rejections_total\\{reason="${reason}"\\} \\d+$`, 'm'));
+      for (const reason of ['deadlock', 'serialization'])
+        assert.match(text, new RegExp(`^warranty_write_retries_total\\{reason="${reason}"\\} \\d+$`, 'm'));
       for (const status of [400, 405, 408, 413, 417, 431])
         assert.match(
           text,

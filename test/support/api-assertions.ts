@@ -65,6 +65,9 @@ const SNAPSHOT_COLUMNS = {
   item: 't.*',
   warranty: 't.*',
   archive_record: 't.id, t.event_id, t.object_key, t.document',
+  pricing_version: 't.*',
+  pricing_item_type: 't.*',
+  pricing_plan: 't.*',
 } as const;
 
 export const TABLES = Object.keys(SNAPSHOT_COLUMNS) as (keyof typeof SNAPSHOT_COLUMNS)[];

@@ -24,13 +24,18 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.on('data', (data) => this.mode === 'up' && upstream.write(data));
-      upstream.on('data', (data) => this.mode === 'up' && client.write(data));
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      this.join(client, upstream);
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return (this.server.address() as { port: number }).port;
+  }
+
+  /** Forwards bytes both ways while `up`; either side closing closes the other. */
+  protected join(client: Socket, upstream: Socket): void {
+    client.on('data', (data) => this.mode === 'up' && upstream.write(data));
+    upstream.on('data', (data) => this.mode === 'up' && client.write(data));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
   }
 
   cut(): void {

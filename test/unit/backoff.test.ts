@@ -1,7 +1,7 @@
 /** Retry delays of failed archive uploads: exponential from the base, capped, with at most 20 % jitter (downwards). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay } from '../../src/archive/backoff.js';
+import { backoffDelay } from '../../src/common/backoff.js';
 
 const top = () => 1 - Number.EPSILON; // Math.random() < 1
 const bottom = () => 0;

@@ -5,7 +5,7 @@ import { acceptedItemTypes, explainEligibility, ineligibilityProblem } from '../
 import { priceItem } from '../../src/pricing/price-item.js';
 import { PRICING_2026_11_01 } from '../../src/pricing/pricing-rules.js';
 import type { PricingTable } from '../../src/pricing/pricing-table.js';
-import { pricingTableView } from '../../src/pricing/pricing-table.view.js';
+import { itemTypesView, pricingTableView } from '../../src/pricing/pricing-table.view.js';
 
 const TABLE: PricingTable = {
   version: 'test-1',
@@ -94,8 +94,10 @@ describe('ineligibilityProblem', () => {
 
 describe('pricingTableView', () => {
   it('money as JSON numbers, rates as fractions, types by name, plans by duration', () => {
-    assert.deepEqual(pricingTableView(TABLE), {
+    assert.deepEqual(pricingTableView({ table: TABLE, effectiveFrom: 0, storeUuids: [], sequence: 1 }, undefined), {
       version: 'test-1',
+      effective_from: '1970-01-01T00:00:00.000Z',
+      next: null,
       item_types: [
         {
           item_type: 'apple',
@@ -111,8 +113,14 @@ describe('pricingTableView', () => {
     });
   });
 
-  it('the active table: furniture 50–10000, 12 months 5 + 0.10, 24 months 6 + 0.14 (the SPEC example)', () => {
-    const view = pricingTableView(PRICING_2026_11_01);
+  it('names the next version scheduled for the caller, with its instant', () => {
+    const version = { table: TABLE, effectiveFrom: 0, storeUuids: [], sequence: 1 };
+    const next = { table: { ...TABLE, version: 'test-2' }, effectiveFrom: Date.parse('2027-01-01T00:00:00Z'), storeUuids: [], sequence: 2 };
+    assert.deepEqual(pricingTableView(version, next).next, { version: 'test-2', effective_from: '2027-01-01T00:00:00.000Z' });
+  });
+
+  it('the shipped table: furniture 50–10000, 12 months 5 + 0.10, 24 months 6 + 0.14 (the SPEC example)', () => {
+    const view = { version: PRICING_2026_11_01.version, item_types: itemTypesView(PRICING_2026_11_01) };
     assert.equal(view.version, '2026-11-01');
     assert.deepEqual(
       view.item_types.find((t) => t.item_type === 'furniture'),
@@ -133,8 +141,7 @@ describe('pricingTableView', () => {
   });
 
   it('recomputing every plan price from the published numbers gives priceItem’s prices', () => {
-    const view = pricingTableView(PRICING_2026_11_01);
-    for (const type of view.item_types) {
+    for (const type of itemTypesView(PRICING_2026_11_01)) {
       for (const cost of [type.min_cost, (type.min_cost + type.max_cost) / 2, type.max_cost, 333.33]) {
         if (cost < type.min_cost || cost > type.max_cost) continue;
         const costCents = Math.round(cost * 100);

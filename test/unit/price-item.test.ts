@@ -2,9 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planPrice, priceItem } from '../../src/pricing/price-item.js';
-import { ACTIVE_PRICING, PRICING_2026_11_01 } from '../../src/pricing/pricing-rules.js';
+import { PRICING_2026_11_01, SHIPPED_PRICING } from '../../src/pricing/pricing-rules.js';
 import type { PricingTable } from '../../src/pricing/pricing-table.js';
-import { PricingService } from '../../src/pricing/pricing.service.js';
 
 const TYPES = Object.keys(PRICING_2026_11_01.itemTypes);
 
@@ -27,8 +26,8 @@ describe('priceItem', () => {
     ]);
   });
 
-  it('the active table is the 2026-11-01 version', () => {
-    assert.equal(ACTIVE_PRICING, PRICING_2026_11_01);
+  it('the shipped table is the 2026-11-01 version', () => {
+    assert.equal(SHIPPED_PRICING, PRICING_2026_11_01);
     assert.equal(PRICING_2026_11_01.version, '2026-11-01');
   });
 
@@ -186,18 +185,6 @@ describe('priceItem', () => {
     first.reverse();
     assert.deepEqual(priceItem(PRICING_2026_11_01, 'electronics', 33_333), second);
     assert.equal(JSON.stringify(PRICING_2026_11_01), before);
-  });
-
-  it('PricingService.quote returns the table version with the plans', () => {
-    const service = new PricingService(PRICING_2026_11_01);
-    assert.deepEqual(service.quote('furniture', 15_000), {
-      pricingVersion: '2026-11-01',
-      plans: [
-        { durationMonths: 12, priceCents: 2000 },
-        { durationMonths: 24, priceCents: 2700 },
-      ],
-    });
-    assert.deepEqual(service.quote('spaceship', 15_000), { pricingVersion: '2026-11-01', plans: [] });
   });
 });
 

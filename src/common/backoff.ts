@@ -1,6 +1,6 @@
 /**
- * Delay before retry number `attempt` (1-based) of a failed upload: exponential from `baseMs`,
- * capped at `maxMs`, with up to 20 % jitter so records that failed together don't retry together.
+ * Delay before retry number `attempt` (1-based) of a failed attempt (an upload, a reconnection): exponential from `baseMs`,
+ * capped at `maxMs`, with up to 20 % jitter so what failed together does not retry together.
  */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
   const exponent = Math.min(Math.max(attempt - 1, 0), 30);
