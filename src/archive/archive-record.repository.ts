@@ -154,7 +154,8 @@ export class ArchiveRecordRepository {
   markArchived(id: number): void {
     this.archivedIds.push(id);
     if (this.archivedIds.length >= ARCHIVED_BATCH) void this.flushArchived();
-    else this.flushTimer ??= setTimeout(() => void this.flushArchived(), ARCHIVED_FLUSH_MS);
+    // Never more than a tenth of the lease: the mark must land long before another process may claim the record.
+    else this.flushTimer ??= setTimeout(() => void this.flushArchived(), Math.min(ARCHIVED_FLUSH_MS, this.config.archive.leaseMs / 10));
   }
 
   /** Writes the pending marks now; resolves when every mark noted so far has been written (or failed). */
