@@ -65,7 +65,7 @@ function childPids(pid: number): number[] {
 /** Worker processes seen in cluster tests: killed in `after` if one outlived its primary. */
 const workerPids = new Set<number>();
 
-/** Waits until both cluster workers have started their HTTP server (needs LOG_LEVEL=log); returns their pids. */
+/** Waits until both cluster workers have started their HTTP server (Nest's start-up line: needs LOG_LEVEL=debug); returns their pids. */
 async function listeningWorkers(service: ServiceProcess): Promise<number[]> {
   const started = () =>
     new Set(
@@ -457,7 +457,7 @@ describe('archive across service processes', () => {
     const countingUrl = await counting.start();
     stoppers.push(() => counting.stop());
     const service = await start(
-      serviceEnv(databaseUrl, { name: bucket.name, endpoint: countingUrl }, { WEB_CONCURRENCY: '2', LOG_LEVEL: 'log' }),
+      serviceEnv(databaseUrl, { name: bucket.name, endpoint: countingUrl }, { WEB_CONCURRENCY: '2', LOG_LEVEL: 'debug' }),
     );
     const workers = await listeningWorkers(service);
 
@@ -496,7 +496,7 @@ describe('archive across service processes', () => {
       serviceEnv(
         databaseUrl,
         { name: bucket.name, endpoint: proxyUrl },
-        { WEB_CONCURRENCY: '2', ARCHIVE_LEASE_MS: '1000', LOG_LEVEL: 'log' },
+        { WEB_CONCURRENCY: '2', ARCHIVE_LEASE_MS: '1000', LOG_LEVEL: 'debug' },
       ),
     );
     const workers = await listeningWorkers(service);
