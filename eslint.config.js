@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    // A key digest compared with ===/!== leaks through timing how much of it matched: sameHash (timingSafeEqual) does it.
+    // A key digest compared with ===/!== leaks through timing how much of it matched: sameDigest (timingSafeEqual) does it.
     files: ['src/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
@@ -22,7 +22,7 @@ export default tseslint.config(
         {
           selector:
             'BinaryExpression[operator=/^[!=]==?$/] > :matches(Identifier[name=/[Hh]ash|[Dd]igest/], MemberExpression[property.name=/[Hh]ash|[Dd]igest/], CallExpression[callee.name=/[Hh]ash|[Dd]igest/], CallExpression[callee.property.name=/[Hh]ash|[Dd]igest/], :matches(ChainExpression, TSNonNullExpression)[expression.property.name=/[Hh]ash|[Dd]igest/])',
-          message: 'Compare key digests with sameHash (constant time, crypto.timingSafeEqual), never with ===/!==.',
+          message: 'Compare key digests with sameDigest (constant time, crypto.timingSafeEqual), never with ===/!==.',
         },
       ],
     },

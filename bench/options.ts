@@ -40,6 +40,8 @@ export interface BenchOptions {
   floorRounds: number;
   /** Seconds of the fairness row (one store flooding, another inside its budget). */
   fairSeconds: number;
+  /** Closed-loop requests of each kind sent to each process before its floor rows (not counted): V8 has optimised the code by then. */
+  floorWarmup: number;
   /** Size of the archive backlog whose drain into S3 (s3rver) is timed. */
   archiveRecords: number;
   only: Set<ScenarioGroup>;
@@ -78,6 +80,8 @@ export const USAGE = `npm run bench -- [options]
   --floor-requests=<g,p> requests per floor row, GET and POST (full: 600,300; quick: 200,100)
   --floor-rounds=<n>    service/floor row pairs per request kind (full: 3; quick: 2)
   --fair-duration=<s>   seconds of the fairness row (full: 20; quick: 10)
+  --floor-warmup=<n>    requests of each kind to each process before the floor rows, not counted (full: 5000;
+                        quick: 2000; each at most 30 s)
   --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
   --pool=<n>            DB_POOL_SIZE per service worker (default: the service's own default)
   --env KEY=VALUE       extra environment for the service (repeatable), e.g. --env WEB_CONCURRENCY=1
@@ -132,6 +136,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'floor-requests': { type: 'string' },
       'floor-rounds': { type: 'string' },
       'fair-duration': { type: 'string' },
+      'floor-warmup': { type: 'string' },
       only: { type: 'string' },
       pool: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
@@ -193,6 +198,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     floorRequests: pair('floor-requests', values['floor-requests'], quick ? '200,100' : '600,300'),
     floorRounds: positiveInt('floor-rounds', values['floor-rounds'], quick ? 2 : 3),
     fairSeconds: positiveInt('fair-duration', values['fair-duration'], quick ? 10 : 20),
+    floorWarmup: positiveInt('floor-warmup', values['floor-warmup'], quick ? 2000 : 5000),
     archiveRecords: positiveInt('archive-records', values['archive-records'], quick ? 1_000 : 10_000),
     only,
     variants,

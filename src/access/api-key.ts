@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type KeyKind = 'admin' | 'store';
 
@@ -40,11 +40,14 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Constant-time comparison of two hex SHA-256 digests. */
-export function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === 32 && right.length === 32 && timingSafeEqual(left, right);
+/** A key's SHA-256 as bytes, in one call (no Hash object, no hex): what the access gate compares on every request. */
+export function keyDigest(key: string): Buffer {
+  return hash('sha256', key, 'buffer');
+}
+
+/** Constant-time comparison of two SHA-256 digests as bytes. */
+export function sameDigest(a: Buffer, b: Buffer): boolean {
+  return a.length === 32 && b.length === 32 && timingSafeEqual(a, b);
 }
 
 /** A prefix as typed on the command line: `wsk_store_1a2b3c4d5e6f` (or a whole key, whose prefix is taken). */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { generateKey, hashKey, parseKey, sameHash } from './api-key.js';
+import { generateKey, keyDigest, parseKey, sameDigest } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
 import { MAX_RATE_LIMIT } from '../config/app-config.js';
 import type { Budget } from './budget.js';
@@ -59,7 +59,7 @@ export class ApiKeysService {
   async findLive(key: string): Promise<ApiKeyRecord | undefined> {
     const parsed = parseKey(key);
     const record = parsed && (await this.keys.findByPrefix(parsed.prefix));
-    return record && record.revokedAt === null && sameHash(record.keyHash, hashKey(key)) ? record : undefined;
+    return record && record.revokedAt === null && sameDigest(Buffer.from(record.keyHash, 'hex'), keyDigest(key)) ? record : undefined;
   }
 }
 

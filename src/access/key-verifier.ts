@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { appConfig, type AppConfig } from '../config/app-config.js';
-import { hashKey, parseKey, sameHash, type Caller } from './api-key.js';
+import { keyDigest, parseKey, sameDigest, type Caller } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
 import { budgetOf, type Budget } from './budget.js';
 import { errorText } from '../common/error-text.js';
@@ -18,9 +18,32 @@ const MAX_CACHED_UNKNOWN = 2_000;
 /** `last_used_at` is written at most this often per key and process (and the UPDATE itself skips fresher rows). */
 export const TOUCH_INTERVAL_MS = 60_000;
 
+/** A key row as verification uses it: its hash as bytes and its caller, made once per read, not per request. */
+interface KnownKey {
+  record: ApiKeyRecord;
+  digest: Buffer;
+  verdict: Verdict;
+}
+
 interface Cached {
-  record: ApiKeyRecord | undefined;
+  key: KnownKey;
   expiresAt: number;
+}
+
+/** Compared against when the prefix is unknown, so the answer takes the same time either way. */
+const NO_DIGEST = Buffer.alloc(32);
+
+function knownKey(record: ApiKeyRecord, storeKeyBudget: Budget): KnownKey {
+  const caller: Caller =
+    record.kind === 'store' && record.storeUuid !== null
+      ? { kind: 'store', keyPrefix: record.prefix, storeUuid: record.storeUuid }
+      : { kind: 'admin', keyPrefix: record.prefix };
+  // Shared by every request with this key: frozen, so that none can change another's.
+  return {
+    record,
+    digest: Buffer.from(record.keyHash, 'hex'),
+    verdict: Object.freeze({ ok: true, caller: Object.freeze(caller), budget: budgetOf(record.kind, record.budget, storeKeyBudget) }),
+  };
 }
 
 /**
@@ -35,7 +58,7 @@ export class KeyVerifier {
   private readonly logger = new Logger('Access');
   private readonly known = new Map<string, Cached>();
   private readonly unknown = new Map<string, number>();
-  private readonly loading = new Map<string, Promise<ApiKeyRecord | undefined>>();
+  private readonly loading = new Map<string, Promise<KnownKey | undefined>>();
   private readonly touchedAt = new Map<string, number>();
   private readonly rejections: Counter<'reason'>;
   private readonly ttlMs: number;
@@ -69,44 +92,43 @@ export class KeyVerifier {
     if (key === undefined) return { ok: false, reason: 'missing' };
     const parsed = parseKey(key);
     if (!parsed) return { ok: false, reason: 'malformed' };
-    const record = await this.record(parsed.prefix);
+    const known = await this.lookUp(parsed.prefix);
     // Hash and compare even for an unknown prefix, so the answer takes the same time either way.
-    const matches = sameHash(hashKey(key), record?.keyHash ?? '0'.repeat(64));
-    if (!record || !matches || record.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
-    if (record.revokedAt !== null) return { ok: false, reason: 'revoked' };
-    this.touch(record.prefix);
-    const caller: Caller =
-      record.kind === 'store' && record.storeUuid !== null
-        ? { kind: 'store', keyPrefix: record.prefix, storeUuid: record.storeUuid }
-        : { kind: 'admin', keyPrefix: record.prefix };
-    return { ok: true, caller, budget: budgetOf(record.kind, record.budget, this.storeKeyBudget) };
+    const matches = sameDigest(keyDigest(key), known?.digest ?? NO_DIGEST);
+    if (!known || !matches || known.record.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
+    if (known.record.revokedAt !== null) return { ok: false, reason: 'revoked' };
+    this.touch(known.record.prefix);
+    return known.verdict;
   }
 
-  private async record(prefix: string): Promise<ApiKeyRecord | undefined> {
+  private async lookUp(prefix: string): Promise<KnownKey | undefined> {
     const now = Date.now();
     const cached = this.known.get(prefix);
-    if (cached && cached.expiresAt > now) return cached.record;
+    if (cached && cached.expiresAt > now) return cached.key;
     const unknownUntil = this.unknown.get(prefix);
     if (unknownUntil !== undefined && unknownUntil > now) return undefined;
     let load = this.loading.get(prefix);
     if (!load) {
-      load = this.keys.findByPrefix(prefix).finally(() => this.loading.delete(prefix));
+      load = this.keys
+        .findByPrefix(prefix)
+        .then((record) => record && knownKey(record, this.storeKeyBudget))
+        .finally(() => this.loading.delete(prefix));
       this.loading.set(prefix, load);
       void load.then(
-        (record) => this.remember(prefix, record),
+        (key) => this.remember(prefix, key),
         () => undefined,
       );
     }
     return load;
   }
 
-  private remember(prefix: string, record: ApiKeyRecord | undefined): void {
+  private remember(prefix: string, record: KnownKey | undefined): void {
     if (this.ttlMs === 0) return;
     const expiresAt = Date.now() + this.ttlMs;
     const map: Map<string, unknown> = record ? this.known : this.unknown;
     map.delete(prefix); // re-inserted at the end: oldest-first eviction
     if (map.size >= (record ? MAX_CACHED_KEYS : MAX_CACHED_UNKNOWN)) map.delete(map.keys().next().value!);
-    if (record) this.known.set(prefix, { record, expiresAt });
+    if (record) this.known.set(prefix, { key: record, expiresAt });
     else this.unknown.set(prefix, expiresAt);
   }
 

@@ -81,6 +81,11 @@ export function loggerParams(level: LogLevelName, format: LogFormat = 'json'): P
     quietReqLogger: true,
     quietResLogger: true,
     customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
+    // pino-http binds the whole request to a second child logger per request (serialized and stringified
+    // eagerly) that quietReqLogger/quietResLogger never use, and our access line names its own fields:
+    // no req serializer, so that child costs nothing. `err` keeps pino's standard serializer.
+    wrapSerializers: false,
+    serializers: { req: () => undefined },
     customLogLevel: (request: IncomingMessage, response: ServerResponse, error?: Error) => {
       if (response.statusCode === 503) return 'warn';
       if (error || response.statusCode >= 500) return 'error';

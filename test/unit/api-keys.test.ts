@@ -10,7 +10,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { describe, it } from 'node:test';
 import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
-import { generateKey, hashKey, parseKey, prefixFrom, sameHash } from '../../src/access/api-key.js';
+import { generateKey, hashKey, keyDigest, parseKey, prefixFrom, sameDigest } from '../../src/access/api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from '../../src/access/api-key.repository.js';
 import type { Budget } from '../../src/access/budget.js';
 import { KeyVerifier } from '../../src/access/key-verifier.js';
@@ -45,24 +45,30 @@ describe('key format', () => {
     }
   });
 
-  it('prefixFrom takes a prefix or a whole key; sameHash compares digests only', () => {
+  it('prefixFrom takes a prefix or a whole key', () => {
     const { key, prefix, hash } = generateKey('admin');
     assert.equal(prefixFrom(prefix), prefix);
     assert.equal(prefixFrom(key), prefix);
     assert.equal(prefixFrom('wsk_admin_nothex000000'), undefined);
-    assert.ok(sameHash(hash, hashKey(key)));
-    assert.ok(!sameHash(hash, hashKey(`${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`)));
-    assert.ok(!sameHash(hash, ''));
+    assert.equal(hash, hashKey(key));
   });
 
-  it('sameHash compares through crypto.timingSafeEqual (constant time; lint refuses ===/!== on digests elsewhere)', (t) => {
-    // The spy reaches sameHash's ESM import of node:crypto once the builtin's ESM exports are synced with it.
+  it('keyDigest is the stored hex hash as bytes; sameDigest compares 32-byte digests only', () => {
+    const { key, hash } = generateKey('store');
+    assert.deepEqual(keyDigest(key), Buffer.from(hash, 'hex'));
+    assert.ok(sameDigest(keyDigest(key), Buffer.from(hash, 'hex')));
+    assert.ok(!sameDigest(keyDigest(`${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`), Buffer.from(hash, 'hex')));
+    assert.ok(!sameDigest(Buffer.alloc(0), Buffer.alloc(0)));
+  });
+
+  it('sameDigest compares through crypto.timingSafeEqual (constant time; lint refuses ===/!== on digests elsewhere)', (t) => {
+    // The spy reaches sameDigest's ESM import of node:crypto once the builtin's ESM exports are synced with it.
     const spy = t.mock.method(crypto, 'timingSafeEqual');
     syncBuiltinESMExports();
     try {
       const { key, hash } = generateKey('store');
-      assert.ok(sameHash(hash, hashKey(key)));
-      assert.ok(!sameHash(hash, hashKey(`${key}0`)));
+      assert.ok(sameDigest(Buffer.from(hash, 'hex'), keyDigest(key)));
+      assert.ok(!sameDigest(Buffer.from(hash, 'hex'), keyDigest(`${key}0`)));
       assert.equal(spy.mock.callCount(), 2);
     } finally {
       spy.mock.restore();
