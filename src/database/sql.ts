@@ -43,23 +43,11 @@ export class QueryOutsideTransactionError extends Error {
 }
 
 /**
- * The few hot statements that MikroORM's unit of work cannot express race-free in one round trip
- * (`INSERT … ON CONFLICT … RETURNING`, keyset pages). Each module's repository owns its SQL and
- * runs it here, on the pool MikroORM creates and configures. Why not through the ORM's connection
- * (measured and tested, see README "Architecture"):
- * - statements are prepared once per connection and bound with real parameters; the ORM's
- *   `execute` formats parameters into the SQL text, so PostgreSQL parses every statement anew;
- * - the ORM's transactions (Kysely's ControlledTransaction) never release a connection whose
- *   COMMIT or ROLLBACK failed: a connection lost mid-transaction stays checked out forever, the pool
- *   shrinks and shutdown hangs. Here a connection that failed or timed out is destroyed at once, not
- *   rolled back over the wire (the server rolls back when the connection closes), so a request's
- *   worst case is one acquire wait plus one statement timeout.
- *
- * A transaction is ambient (AsyncLocalStorage): repositories called inside `transaction(work)` join
- * it without a handle being passed through every signature. The one rule for the other query paths
- * (the ORM's `execute`, its Kysely, its unit of work), which cannot join it: they refuse to run inside
- * it (QueryOutsideTransactionError) rather than silently run outside. Placeholders are `?`; never put
- * a literal `?` in SQL text.
+ * The hot statements the ORM cannot express race-free in one round trip (`INSERT … ON CONFLICT …
+ * RETURNING`, keyset pages), on the pool MikroORM configures: prepared once per connection, and a
+ * connection that failed mid-transaction is destroyed, never left checked out (why not the ORM's
+ * connection: README "Architecture"). Transactions are ambient (AsyncLocalStorage); the ORM's paths
+ * refuse to run inside one (QueryOutsideTransactionError). Placeholders are `?`: never a literal `?`.
  */
 export class Sql {
   private readonly open = new AsyncLocalStorage<OpenTransaction>();
