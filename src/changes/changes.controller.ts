@@ -4,7 +4,7 @@ import type { Caller } from '../access/api-key.js';
 import { CurrentCaller } from '../access/caller.decorator.js';
 import { STORE_MISMATCH } from '../access/access-api-errors.js';
 import { ApiErrors, BAD_QUERY, UNAVAILABLE } from '../http/api-docs.js';
-import { DEFAULT_PAGE_SIZE } from '../http/page-limit.js';
+import { DEFAULT_PAGE_SIZE } from '../http/page-query.js';
 import { decodeChangeCursor } from './change-cursor.js';
 import { ChangesService } from './changes.service.js';
 import { ChangesQuery } from './dto/changes.query.js';

@@ -12,7 +12,7 @@ import type { RequestWithContext } from '../http/request-context.js';
 import { tracing } from '../tracing/tracing.js';
 import { BatchItemDto, CreateWarrantyBatchDto } from './dto/create-warranty-batch.dto.js';
 import { CreateWarrantyDto, EXAMPLE_SUBMISSION } from './dto/create-warranty.dto.js';
-import { DEFAULT_PAGE_SIZE } from '../http/page-limit.js';
+import { DEFAULT_PAGE_SIZE } from '../http/page-query.js';
 import { ListWarrantiesQuery } from './dto/list-warranties.query.js';
 import {
   batchResponse,

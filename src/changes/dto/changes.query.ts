@@ -1,24 +1,11 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, ValidateBy } from 'class-validator';
 import { OptionalText } from '../../common/text-field.js';
-import { PageLimit } from '../../http/page-limit.js';
+import { PageCursor, PageLimit } from '../../http/page-query.js';
 import { STORE_UUID } from '../../stores/store-fields.js';
 import { decodeChangeCursor } from '../change-cursor.js';
 
 /** GET /api/changes query: where to continue, how many, and (admin keys) which store. */
 export class ChangesQuery {
-  @ApiPropertyOptional({
-    type: String,
-    description: 'The `next_cursor` of the previous answer, unchanged. Absent: from the beginning.',
-  })
-  @IsOptional()
-  @ValidateBy({
-    name: 'isChangeCursor',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && decodeChangeCursor(value) !== undefined,
-      defaultMessage: () => 'is not a cursor this API issued',
-    },
-  })
+  @PageCursor('The `next_cursor` of the previous answer, unchanged. Absent: from the beginning.', decodeChangeCursor)
   cursor?: string;
 
   @PageLimit('Changes per page.')

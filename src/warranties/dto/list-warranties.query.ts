@@ -1,6 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, ValidateBy } from 'class-validator';
-import { PageLimit } from '../../http/page-limit.js';
+import { PageCursor, PageLimit } from '../../http/page-query.js';
 import { decodeCursor } from '../page-cursor.js';
 import { OptionalText } from '../../common/text-field.js';
 import { ITEM_SKU } from '../../items/item-fields.js';
@@ -21,14 +19,6 @@ export class ListWarrantiesQuery {
   @PageLimit()
   limit?: number;
 
-  @ApiPropertyOptional({ type: String, description: 'Opaque `next_cursor` of the previous page.' })
-  @IsOptional()
-  @ValidateBy({
-    name: 'isPageCursor',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && decodeCursor(value) !== undefined,
-      defaultMessage: () => 'is not a cursor this API issued',
-    },
-  })
+  @PageCursor('Opaque `next_cursor` of the previous page.', decodeCursor)
   cursor?: string;
 }

@@ -1,7 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+
+// The query parameters every keyset-paged list shares: `limit` and `cursor`.
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -17,5 +19,20 @@ export function PageLimit(description = 'Page size.'): PropertyDecorator {
     IsInt({ message: MESSAGE }),
     Min(1, { message: MESSAGE }),
     Max(MAX_PAGE_SIZE, { message: MESSAGE }),
+  );
+}
+
+/** The optional `cursor` query parameter: accepted only when `decode` recognises it as one this API issued. */
+export function PageCursor(description: string, decode: (cursor: string) => unknown): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, description }),
+    IsOptional(),
+    ValidateBy({
+      name: 'isPageCursor',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && decode(value) !== undefined,
+        defaultMessage: () => 'is not a cursor this API issued',
+      },
+    }),
   );
 }
