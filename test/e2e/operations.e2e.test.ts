@@ -318,6 +318,13 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
     it('archive_backlog_records is read at scrape time, not one scrape behind', async () => {
       const pendingNow = async () =>
         (await sql.query(`SELECT count(*)::int AS n FROM archive_record WHERE archived_at IS NULL`)).rows[0].n as number;
+      // The earlier tests' uploads finish first (their marks are written in batches, every 250 ms at most): the count
+      // holds still for 600 ms, so a scrape and a count read the same state.
+      const settled = async () => {
+        let last = -1;
+        assert.ok(await eventually(async () => last === (last = await pendingNow()), 20_000, 600), 'the archive settles');
+      };
+      await settled();
       await scrape();
       await sql.query(
         `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
@@ -330,6 +337,7 @@ describe('operations (real HTTP, real PostgreSQL)', () => {
       } finally {
         await sql.query(`DELETE FROM archive_record WHERE object_key LIKE 'warranties/test/scrape-%'`);
       }
+      await settled();
       assert.equal(sample(await scrape(), 'archive_backlog_records', {}), await pendingNow());
     });
 
