@@ -14,7 +14,7 @@ import { ITEM_TYPE } from '../../src/pricing/pricing-fields.js';
 import { STORE_UUID } from '../../src/stores/store-fields.js';
 import { RequestValidationPipe } from '../../src/http/validation.pipe.js';
 import { BatchItemDto } from '../../src/warranties/dto/create-warranty-batch.dto.js';
-import { CreateWarrantyDto } from '../../src/warranties/dto/create-warranty.dto.js';
+import { CreateWarrantyDto, EXAMPLE_SUBMISSION } from '../../src/warranties/dto/create-warranty.dto.js';
 import { ListWarrantiesQuery } from '../../src/warranties/dto/list-warranties.query.js';
 
 const TEXT_RULES = { store_uuid: STORE_UUID, item_type: ITEM_TYPE, item_sku: ITEM_SKU, item_title: ITEM_TITLE };
@@ -26,13 +26,8 @@ const asBatchItem = async (value: object) =>
 const asQuery = async (value: object) =>
   (await pipe.transform(value, { type: 'query', metatype: ListWarrantiesQuery } as ArgumentMetadata)) as ListWarrantiesQuery;
 
-const VALID = Object.freeze({
-  store_uuid: 'b21ad0676f26439',
-  item_type: 'furniture',
-  item_sku: '986kjeo8fy9qhu',
-  item_cost: 150,
-  item_title: "Amy's Sectional Sofa",
-});
+/** A valid body: the API's example submission. */
+const VALID = EXAMPLE_SUBMISSION;
 
 /** The 400 details of `promise` (which must reject with VALIDATION_FAILED), one message per field. */
 async function refusal(promise: Promise<unknown>): Promise<Record<string, string>> {

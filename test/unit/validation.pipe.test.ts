@@ -4,20 +4,15 @@ import { describe, it } from 'node:test';
 import type { ArgumentMetadata } from '@nestjs/common';
 import { ApiError } from '../../src/http/api-error.js';
 import { RequestValidationPipe } from '../../src/http/validation.pipe.js';
-import { CreateWarrantyDto } from '../../src/warranties/dto/create-warranty.dto.js';
+import { CreateWarrantyDto, EXAMPLE_SUBMISSION } from '../../src/warranties/dto/create-warranty.dto.js';
 import { ListWarrantiesQuery } from '../../src/warranties/dto/list-warranties.query.js';
 
 const pipe = new RequestValidationPipe();
 const asBody = (value: unknown) => pipe.transform(value, { type: 'body', metatype: CreateWarrantyDto } as ArgumentMetadata);
 const asQuery = (value: unknown) => pipe.transform(value, { type: 'query', metatype: ListWarrantiesQuery } as ArgumentMetadata);
 
-const VALID = Object.freeze({
-  store_uuid: 'b21ad0676f26439',
-  item_type: 'furniture',
-  item_sku: '986kjeo8fy9qhu',
-  item_cost: 150,
-  item_title: "Amy's Sectional Sofa",
-});
+/** A valid body: the API's example submission. */
+const VALID = EXAMPLE_SUBMISSION;
 
 /** Asserts the pipe rejects with a 400 VALIDATION_FAILED ApiError naming exactly `fields`; returns the details. */
 async function rejects(promise: Promise<unknown>, fields: string[]): Promise<{ field: string; message: string }[]> {
