@@ -66,7 +66,11 @@ export class Sql {
     options: SqlOptions = {},
   ) {
     this.outcomeTimeoutMs = options.outcomeTimeoutMs ?? 5000;
-    void Promise.resolve(pool).then((resolved) => this.refuseOtherPathsInTransaction(resolved));
+    // A pool that never comes is reported by the first query that awaits it; here it must not be an unhandled rejection.
+    Promise.resolve(pool).then(
+      (resolved) => this.refuseOtherPathsInTransaction(resolved),
+      () => undefined,
+    );
   }
 
   /** The transaction this async context runs in, while it is open. */
