@@ -1,4 +1,5 @@
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ArchiveTarget } from './archive-target.js';
@@ -42,10 +43,12 @@ export class LocalArchiveTarget extends ArchiveTarget {
     }
     // Write then rename, so a reader (or a crash) never sees half a record. All partial files live in
     // one folder, so whatever a crash leaves is found (and removed at the next start) without a walk.
+    // On the calling thread: a record is a few kB into the page cache, and the thread pool's four
+    // hand-offs (open, write, close, rename) cost more CPU than the writes (docs/performance.md).
     const partial = join(this.partials, `${randomUUID()}.partial`);
     try {
-      await writeFile(partial, body);
-      await rename(partial, path);
+      writeFileSync(partial, body);
+      renameSync(partial, path);
     } catch (error) {
       await rm(partial, { force: true }).catch(() => undefined);
       // A folder was removed under us: make it again on the retry.
