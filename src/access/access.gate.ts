@@ -21,6 +21,12 @@ type Requirement = 'none' | 'any-key' | 'admin';
 export const DOCS_ROUTES = { ui: 'docs', json: 'docs-json', yaml: 'docs-yaml' } as const;
 export const DOCS_PATHS = Object.values(DOCS_ROUTES).map((route) => `/${route}`);
 
+/**
+ * 429s held at once by this process (each holds its connection and a timer); beyond it, a refusal is
+ * sent at once, so holding never ties up more than this many connections.
+ */
+export const MAX_HELD_REFUSALS = 256;
+
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
 
@@ -37,6 +43,9 @@ const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
  */
 @Injectable()
 export class AccessGate {
+  /** 429s being held right now (holdRefusal). */
+  private heldRefusals = 0;
+
   constructor(
     private readonly verifier: KeyVerifier,
     private readonly limiter: RateLimiter,
@@ -65,6 +74,7 @@ export class AccessGate {
         setRateLimitHeaders(response, decision);
         if (!decision.allowed) {
           response.setHeader('Retry-After', String(decision.retryAfterSeconds));
+          await this.holdRefusal(response);
           throw new ApiError(
             HttpStatus.TOO_MANY_REQUESTS,
             'RATE_LIMITED',
@@ -85,6 +95,33 @@ export class AccessGate {
     return (request, response, next) => {
       gate(request, response, next).catch((error: unknown) => sendErrorBody(response, toErrorBody(error)));
     };
+  }
+
+  /**
+   * Holds a 429 for RATE_LIMIT_HOLD_MS before it is sent (sooner when the client hangs up). A closed
+   * loop of clients that send again the moment they are refused would otherwise be refused as fast as
+   * the process can answer — thousands a second, each costing what any answer costs, taken from every
+   * other key's requests (docs/performance.md, "Fair capacity"). Held, each of its connections costs
+   * one refusal per hold. At most MAX_HELD_REFUSALS at once; the headers stay as decided (Retry-After
+   * then errs on the late side, never the early one).
+   */
+  private async holdRefusal(response: Response): Promise<void> {
+    const holdMs = this.config.access.refusalHoldMs;
+    if (holdMs === 0 || this.heldRefusals >= MAX_HELD_REFUSALS) return;
+    this.heldRefusals++;
+    try {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          response.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, holdMs);
+        response.once('close', done);
+      });
+    } finally {
+      this.heldRefusals--;
+    }
   }
 
   private requirementOf(area: GatedArea): Requirement {

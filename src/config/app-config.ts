@@ -78,6 +78,11 @@ export interface AppConfig {
     keyCacheTtlMs: number;
     /** The budget of a store key that has none of its own (RATE_LIMIT_RATE requests per second, RATE_LIMIT_BURST at most at once). */
     storeKeyBudget: { rate: number; burst: number };
+    /**
+     * How long a 429 is held before it is sent (RATE_LIMIT_HOLD_MS; 0: at once): a client that sends
+     * again the moment it is refused then cannot turn its refusals into a flood of its own.
+     */
+    refusalHoldMs: number;
   };
   /**
    * OpenTelemetry (src/tracing/): the SDK reads the OTEL_* variables itself; they are checked here so
@@ -322,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         rate: read.int('RATE_LIMIT_RATE', 100, 1, MAX_RATE_LIMIT),
         burst: read.int('RATE_LIMIT_BURST', 200, 1, MAX_RATE_LIMIT),
       },
+      refusalHoldMs: read.int('RATE_LIMIT_HOLD_MS', 1000, 0, 10000),
     },
     tracing: tracing(read),
     pricing: { reloadIntervalMs: read.int('PRICING_RELOAD_INTERVAL_MS', 30000, 100, 3600000) },

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { prefixFrom } from '../../src/access/api-key.js';
 import { ApiKeysService } from '../../src/access/api-keys.service.js';
+import { MAX_HELD_REFUSALS } from '../../src/access/access.gate.js';
 import { sample } from '../../harness/metrics-sample.js';
 import { post, send, type Reply } from '../../harness/http-client.js';
 import { assertError, snapshot } from '../support/api-assertions.js';
@@ -48,8 +49,16 @@ describe('rate limits (real HTTP, real PostgreSQL)', () => {
 
   before(async () => {
     const databaseUrl = await createDatabase();
-    // A small default for store keys, so that a test drains it in a few requests; budget changes bite within 0.5 s.
-    app = await startApp(serviceEnv(databaseUrl, undefined, { RATE_LIMIT_RATE: '1', RATE_LIMIT_BURST: '5', API_KEY_CACHE_TTL_MS: '500' }));
+    // A small default for store keys, so that a test drains it in a few requests; budget changes bite within 0.5 s;
+    // 429s sent at once (the hold has its own test below: held, each refusal would give the bucket time to refill).
+    app = await startApp(
+      serviceEnv(databaseUrl, undefined, {
+        RATE_LIMIT_RATE: '1',
+        RATE_LIMIT_BURST: '5',
+        API_KEY_CACHE_TTL_MS: '500',
+        RATE_LIMIT_HOLD_MS: '0',
+      }),
+    );
     sql = await sqlClient(databaseUrl);
   });
 
@@ -201,6 +210,50 @@ describe('rate limits (real HTTP, real PostgreSQL)', () => {
   });
 });
 
+describe('a 429 is held before it is sent (RATE_LIMIT_HOLD_MS)', () => {
+  const HOLD_MS = 1500;
+  let app: TestApp;
+
+  before(async () => {
+    app = await startApp(serviceEnv(await createDatabase(), undefined, { RATE_LIMIT_HOLD_MS: String(HOLD_MS) }));
+  });
+
+  after(async () => {
+    await app?.close();
+  });
+
+  it('a refusal comes after the hold, with the same answer; beyond MAX_HELD_REFUSALS at once, refusals are sent at once', async () => {
+    const key = await app.issueKey({ kind: 'store', storeUuid: STORE, budget: { rate: 1, burst: 1 } });
+    assert.equal((await send(app.url, '/api/pricing', { key })).status, 200);
+    let started = performance.now();
+    const refused = await send(app.url, '/api/pricing', { key });
+    const took = performance.now() - started;
+    assertRateLimited(refused, 1);
+    assert.ok(took >= HOLD_MS - 50, `held ${took.toFixed(0)} ms`);
+
+    // More over-budget requests at once than may be held: the ones beyond the bound are answered without the hold.
+    const extra = 40;
+    started = performance.now();
+    const replies = await Promise.all(
+      Array.from({ length: MAX_HELD_REFUSALS + extra }, async () => {
+        const reply = await send(app.url, '/api/pricing', { key, timeoutMs: 30_000 });
+        return { reply, ms: performance.now() - started };
+      }),
+    );
+    const refusedAll = replies.filter(({ reply }) => reply.status === 429);
+    assert.ok(refusedAll.length >= MAX_HELD_REFUSALS + extra - 3, `${refusedAll.length} refused (a token may come back meanwhile)`);
+    // The same answer as any 429 (its RateLimit-* are this instance's estimate of the shared bucket: README, "Rate limits").
+    for (const { reply } of refusedAll) {
+      assertError(reply, 429, 'RATE_LIMITED');
+      assert.match(reply.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+    }
+    const early = refusedAll.filter(({ ms }) => ms < HOLD_MS - 50).length;
+    const held = refusedAll.filter(({ ms }) => ms >= HOLD_MS - 50).length;
+    assert.ok(held <= MAX_HELD_REFUSALS, `${held} held, at most ${MAX_HELD_REFUSALS}`);
+    assert.ok(early >= extra - 3, `${early} answered without the hold`);
+  });
+});
+
 describe('rate limits while the database is unreachable', () => {
   let app: TestApp;
   let proxy: TcpProxy;
@@ -210,7 +263,7 @@ describe('rate limits while the database is unreachable', () => {
     proxy = new TcpProxy(Number(new URL(databaseUrl).port));
     const port = await proxy.start();
     // Keys stay verified through the outage; the pricing table is in memory: GET /api/pricing needs no database.
-    app = await startApp(serviceEnv(withPort(databaseUrl, port), undefined, { API_KEY_CACHE_TTL_MS: '300000' }));
+    app = await startApp(serviceEnv(withPort(databaseUrl, port), undefined, { API_KEY_CACHE_TTL_MS: '300000', RATE_LIMIT_HOLD_MS: '0' }));
   });
 
   after(async () => {
