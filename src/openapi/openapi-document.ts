@@ -187,7 +187,8 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
     RateLimited: {
       description:
         'The key is over its budget (a token bucket: `rate` requests per second, `burst` at most at once; README, Access). ' +
-        'Decided before the body is read; nothing was written. Send again after `Retry-After` seconds.',
+        'Decided before the body is read; nothing was written. Send again after `Retry-After` seconds. ' +
+        'The answer is sent after a pause (RATE_LIMIT_HOLD_MS, 1 s by default), so that a client sending again at once is slowed down.',
       headers: {
         'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
         'Retry-After': {
