@@ -60,6 +60,10 @@ async function measure(
   // the ceiling or an earlier row has filled it, until the first autoanalyze (autovacuum_naptime, 1 min);
   // ANALYZE also makes every connection plan its prepared statements anew.
   await db.query('ANALYZE');
+  // And a checkpoint: every row starts just after one, so none pays for one that happens to fall inside
+  // it (a checkpoint mid-row made its writes log whole pages: 12-27 kB of WAL per POST instead of ~5.5,
+  // and one build's row 30 % slower than its neighbours; docs/performance.md).
+  await db.query('CHECKPOINT');
   const before = await dbCounters(db);
   watch.sampler.beginWindow();
   watch.activity.start(watch.applicationName);
