@@ -4,12 +4,13 @@ import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AccessGate, DOCS_PATHS, DOCS_ROUTES } from './access/access.gate.js';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { applyHttpSecurity } from './http/http-security.js';
 import { guardHttpServer, HTTP_SERVER_REFUSALS, requireHost } from './http/http-server-guards.js';
+import { AccessLog } from './http/access-log.js';
 import { RequestContextMiddleware } from './http/request-context.middleware.js';
 import { nestLogger } from './http/logging.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
@@ -32,9 +33,10 @@ export function configureApp(app: NestExpressApplication, config: Pick<AppConfig
   app.useLogger(nestLogger(app.get(Logger)));
   app.disable('x-powered-by');
   app.set('etag', false);
-  // First in line for every request (Swagger's routes, CORS preflights and unmatched paths included): request id, metrics.
+  // First in line for every request (Swagger's routes, CORS preflights and unmatched paths included):
+  // request id, metrics, access line (through the root logger LoggerModule made).
   const metrics = app.get(HttpMetrics);
-  const requestContext = new RequestContextMiddleware(metrics);
+  const requestContext = new RequestContextMiddleware(metrics, new AccessLog(PinoLogger.root));
   app.use(requestContext.use.bind(requestContext));
   app.use(requireHost);
   // Answers Node's HTTP layer gives before any middleware runs (bad request line, timeouts, …) take our shape too.

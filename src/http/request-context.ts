@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { FieldProblem } from '../common/field-problem.js';
 
@@ -14,6 +15,9 @@ export interface RequestWithContext extends Request {
 export interface RequestWithBodyProblems extends Request {
   bodyProblems?: FieldProblem[];
 }
+
+/** The id of the request being served, for every log line written while serving it (logging.ts). */
+export const requestIds = new AsyncLocalStorage<string>();
 
 /** The client's own X-Request-Id when it is sane (printable, ≤ 128 chars), else a fresh UUID. */
 export function requestIdFrom(header: string | string[] | undefined): string {
