@@ -30,7 +30,8 @@ function levelOf(request: RequestWithContext, response: ServerResponse): Level {
 export class AccessLog {
   constructor(private readonly logger: Logger) {}
 
-  write(request: RequestWithCaller, response: ServerResponse, route: string, durationMs: number): void {
+  /** `clientLeft`: the connection closed before the answer was sent (its status is then what had been set, if anything). */
+  write(request: RequestWithCaller, response: ServerResponse, route: string, durationMs: number, clientLeft = false): void {
     const level = levelOf(request, response);
     if (!this.logger.isLevelEnabled(level)) return;
     this.logger[level](
@@ -43,6 +44,7 @@ export class AccessLog {
         key_prefix: request.caller?.keyPrefix,
         store_uuid: request.caller?.storeUuid,
         code: errorCodeOf(response),
+        client_left: clientLeft || undefined,
       },
       'request',
     );

@@ -35,7 +35,7 @@ export class RequestContextMiddleware implements NestMiddleware {
     // A client that left before its answer was sent: no 'finish', still an access line.
     response.once('close', () => {
       if (!response.writableFinished)
-        this.accessLog.write(request, response, routeTemplate(request), Math.round(performance.now() - started));
+        this.accessLog.write(request, response, routeTemplate(request), Math.round(performance.now() - started), true);
     });
     requestIds.run(request.requestId, next);
   }

@@ -12,6 +12,7 @@ import { post, send } from '../../harness/http-client.js';
 import { parseKey } from '../../src/access/api-key.js';
 import { withApiKeys } from '../../src/access/keys-context.js';
 import { logLines, MAIN_SCRIPT, serviceProcesses, startServiceProcess, type ServiceProcess } from '../../harness/service-process.js';
+import { openRaw } from '../support/raw-http.js';
 import { TcpProxy, withPort } from '../support/tcp-proxy.js';
 import { createDatabase, eventually, SEED_PAYLOAD, serviceEnv } from '../support/test-env.js';
 
@@ -69,6 +70,27 @@ describe('logs (service process, LOG_LEVEL=info)', () => {
     assert.equal(line.route, '/api/warranties');
     assert.equal(line.status, 201);
     assert.equal(typeof line.duration_ms, 'number');
+  });
+
+  it('a client that hangs up before its answer still gets an access line, marked client_left', async () => {
+    const requestId = `left-${Date.now()}`;
+    const connection = openRaw(service.url, { timeoutMs: 2000 });
+    connection.write(
+      `POST /api/warranties HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${service.adminKey}\r\n` +
+        `X-Request-Id: ${requestId}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"store_uuid":`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the body is being read
+    connection.socket.destroy();
+    assert.ok(
+      await eventually(
+        async () => logLines(service.output()).some((line) => line.request_id === requestId && line.message === 'request'),
+        5000,
+      ),
+    );
+    const lines = logLines(service.output()).filter((line) => line.request_id === requestId && line.message === 'request');
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    assert.equal(lines[0].client_left, true);
+    assert.equal(lines[0].route, '/api/warranties');
   });
 
   it("access lines name the key by its public prefix, a store key's store, and an error answer's code", async () => {
