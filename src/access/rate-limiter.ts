@@ -9,6 +9,7 @@ import {
   LocalBucket,
   rateLimitState,
   refilled,
+  secondsUntil,
   sliceSize,
   updatedDemand,
   type RateLimitState,
@@ -136,7 +137,10 @@ export class RateLimiter implements OnApplicationShutdown {
     if (decision.allowed) return decision;
     this.refusals.inc({ kind });
     // Refused while the bucket may already hold a token or two (it is asked again only once it holds a few): none is left for this client.
-    return { ...decision, remaining: 0 };
+    // Nor is the bucket full, whatever this instance estimates of it (a stale view counts tokens another instance spent):
+    // filling it takes at least the refill of all but one token.
+    const fullIn = Math.max(1, Math.ceil(secondsUntil(1, state.budget, state.budget.burst)));
+    return { ...decision, remaining: 0, resetSeconds: Math.max(decision.resetSeconds, fullIn) };
   }
 
   onApplicationShutdown(): void {

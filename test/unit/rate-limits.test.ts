@@ -206,6 +206,28 @@ describe('RateLimiter', () => {
     close();
   });
 
+  it('a refusal never says the bucket is full: RateLimit-Reset ≥ 1, Remaining 0, whatever an instance estimates of the shared bucket', async () => {
+    for (const budget of [
+      { rate: 1, burst: 1 },
+      { rate: 100, burst: 1 },
+      { rate: 5, burst: 2 },
+    ]) {
+      const { clock, limiters, close } = setUp(2);
+      const refusals: RateDecision[] = [];
+      for (let step = 0; step < 2000; step++) {
+        // Both instances flood in turns of 150 ms, so each one's view of the bucket goes stale while the other spends it.
+        const active = Math.floor(step / 30) % 2 === 0 ? limiters[0] : limiters[1];
+        const decisions = await Promise.all(Array.from({ length: 2 }, () => active.take('k', 'store', budget)));
+        refusals.push(...decisions.filter((decision) => !decision.allowed));
+        clock.now += 5;
+      }
+      assert.ok(refusals.length > 0);
+      const untrue = refusals.filter((decision) => decision.resetSeconds < 1 || decision.remaining !== 0);
+      assert.equal(untrue.length, 0, `${JSON.stringify(budget)}: ${JSON.stringify(untrue[0])} of ${refusals.length} refusals`);
+      close();
+    }
+  });
+
   it('buckets unreachable: each instance limits the key to its budget on its own, tries a lease once a second, and recovers', async () => {
     const { clock, buckets, limiter, close } = setUp();
     const budget = { rate: 10, burst: 5 };
