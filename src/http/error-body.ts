@@ -27,7 +27,7 @@ export function errorBody(status: number, code: string, message: string, details
   return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', code, message, details };
 }
 
-/** The code of each error answer sent, for the request's access line (src/common/logging.ts). */
+/** The code of each error answer sent, for the request's access line (access-log.ts). */
 const answeredCodes = new WeakMap<object, string>();
 
 /** Sends an error answer (503s say when to retry) and keeps its code for the access line. */
