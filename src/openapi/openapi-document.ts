@@ -61,8 +61,11 @@ const RATE_LIMIT_HEADERS = {
 const RATE_LIMIT_HEADER_REFS = Object.fromEntries(
   Object.keys(RATE_LIMIT_HEADERS).map((name) => [name, { $ref: `#/components/headers/${name}` }]),
 );
-/** Statuses decided before the key's budget was looked at: they never carry RateLimit-*. */
-const BEFORE_THE_BUDGET = new Set(['401', '503']);
+/**
+ * Statuses decided before the key's budget was looked at: they never carry RateLimit-*. (A 503 can come
+ * before it — the key could not be read — or after, from the work itself; then it carries them.)
+ */
+const BEFORE_THE_BUDGET = new Set(['401']);
 
 /** The 403 of an admin-only /metrics (METRICS_ACCESS=admin) asked with a store key. */
 const ADMIN_ONLY_RESPONSE = {
@@ -183,7 +186,6 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseView' }, examples: UNAUTHORIZED_EXAMPLES } },
     },
-    ServiceUnavailable: withRequestId(errorResponseObject(UNAVAILABLE)),
     RateLimited: {
       description:
         'The key is over its budget (a token bucket: `rate` requests per second, `burst` at most at once; README, Access). ' +
@@ -204,7 +206,10 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
         },
       },
     },
-    ...(access.metrics === 'admin' ? { AdminOnly: ADMIN_ONLY_RESPONSE } : {}),
+    // An admin-only /metrics (METRICS_ACCESS=admin) reads keys too; /api operations have their own 503 (with RateLimit-*).
+    ...(access.metrics === 'admin'
+      ? { AdminOnly: ADMIN_ONLY_RESPONSE, ServiceUnavailable: withRequestId(errorResponseObject(UNAVAILABLE)) }
+      : {}),
   };
 
   document.paths['/metrics'] ??= {
@@ -231,9 +236,10 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       operation.security = keyed(path) ? [{ [SECURITY_SCHEME]: [] }] : [];
       if (keyed(path)) operation.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
       // A key this instance has not verified lately is read from the database: 503 when it cannot be.
-      if (keyed(path)) operation.responses['503'] ??= { $ref: '#/components/responses/ServiceUnavailable' };
       // Every /api request spends from its key's budget (admin keys: only when given one).
       const budgeted = path.startsWith('/api/');
+      if (keyed(path))
+        operation.responses['503'] ??= budgeted ? errorResponseObject(UNAVAILABLE) : { $ref: '#/components/responses/ServiceUnavailable' };
       if (budgeted) operation.responses['429'] ??= { $ref: '#/components/responses/RateLimited' };
       if (path === '/metrics' && access.metrics === 'admin') operation.responses['403'] ??= { $ref: '#/components/responses/AdminOnly' };
       for (const parameter of operation.parameters ?? []) moveExtensionsIntoSchema(parameter);
