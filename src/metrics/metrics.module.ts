@@ -14,7 +14,7 @@ import { MetricsController } from './metrics.controller.js';
         const registry = new Registry();
         // Node's and the process's own, under the names Prometheus's client libraries use (process_*, nodejs_*).
         // The event-loop delay is sampled every 100 ms, not prom-client's 10 ms: its timer woke an idle
-        // process 100 times a second, which cost 5-7 % of a request's CPU at 100 requests/s (measured,
+        // process 100 times a second, which cost 6-9 % of a GET's CPU at 100 requests/s (measured,
         // docs/performance.md); a lag worth an alert is far longer than 100 ms of sampling.
         collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
         new Gauge({

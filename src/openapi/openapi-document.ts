@@ -235,9 +235,9 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       // `/api/…` needs a key (docs/contract/access.md); health, GET / and (unless METRICS_ACCESS=admin) /metrics are open.
       operation.security = keyed(path) ? [{ [SECURITY_SCHEME]: [] }] : [];
       if (keyed(path)) operation.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
-      // A key this instance has not verified lately is read from the database: 503 when it cannot be.
       // Every /api request spends from its key's budget (admin keys: only when given one).
       const budgeted = path.startsWith('/api/');
+      // A key this instance has not verified lately is read from the database: 503 when it cannot be.
       if (keyed(path))
         operation.responses['503'] ??= budgeted ? errorResponseObject(UNAVAILABLE) : { $ref: '#/components/responses/ServiceUnavailable' };
       if (budgeted) operation.responses['429'] ??= { $ref: '#/components/responses/RateLimited' };
