@@ -1,7 +1,8 @@
 import { Injectable, ValidationPipe, type ArgumentMetadata, type Type, type ValidationError } from '@nestjs/common';
-import { getMetadataStorage } from 'class-validator';
+import { getMetadataStorage, type ValidatorOptions } from 'class-validator';
 import type { FieldProblem } from '../common/field-problem.js';
 import { ApiError } from './api-error.js';
+import { DtoRules } from './dto-rules.js';
 
 /** Every failed rule, nested ones named by their path (`item_types[0].plans[1].rate`). */
 function problems(errors: ValidationError[], parent = ''): FieldProblem[] {
@@ -48,6 +49,13 @@ export class RequestValidationPipe extends ValidationPipe {
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => ApiError.validation(problems(errors)),
     });
+  }
+
+  /** A valid value is accepted without class-validator's executor (DtoRules); anything else gets class-validator's errors. */
+  protected override validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> | ValidationError[] {
+    const rules = DtoRules.of(object.constructor as Type<object>, options ?? {});
+    if (rules?.accepts(object)) return [];
+    return super.validate(object, options);
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
