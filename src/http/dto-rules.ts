@@ -53,9 +53,13 @@ export class DtoRules {
     private readonly declared: ReadonlySet<string>,
   ) {}
 
-  /** The rules of `metatype` under `options`, or undefined when class-validator must run them itself. */
-  static of(metatype: new (...args: never[]) => object, options: ValidatorOptions): DtoRules | undefined {
-    if (Object.keys(options).some((option) => !MODELLED_OPTIONS.has(option as keyof ValidatorOptions))) return undefined;
+  /** Whether class-validator, given `options`, runs rules exactly as `accepts` does (no groups, no skipping). */
+  static models(options: ValidatorOptions): boolean {
+    return Object.keys(options).every((option) => MODELLED_OPTIONS.has(option as keyof ValidatorOptions));
+  }
+
+  /** The rules of `metatype`, or undefined when class-validator must run them itself. */
+  static of(metatype: new (...args: never[]) => object): DtoRules | undefined {
     let rules = DtoRules.known.get(metatype);
     if (rules === undefined) DtoRules.known.set(metatype, (rules = DtoRules.gather(metatype)));
     return rules ?? undefined;

@@ -40,21 +40,27 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
  */
 @Injectable()
 export class RequestValidationPipe extends ValidationPipe {
+  /** Whether DtoRules runs the rules as class-validator would under these options (decided once: they are fixed). */
+  private readonly shortcut: boolean;
+
   constructor() {
-    super({
-      transform: true,
+    const options = {
       whitelist: true,
       forbidNonWhitelisted: true,
       stopAtFirstError: true,
       validationError: { target: false, value: false },
-      exceptionFactory: (errors) => ApiError.validation(problems(errors)),
-    });
+    } satisfies ValidatorOptions;
+    super({ ...options, transform: true, exceptionFactory: (errors) => ApiError.validation(problems(errors)) });
+    this.shortcut = DtoRules.models(options);
   }
 
-  /** A valid value is accepted without class-validator's executor (DtoRules); anything else gets class-validator's errors. */
+  /**
+   * A valid value is accepted without class-validator's executor (DtoRules); anything else gets
+   * class-validator's errors. Nest calls this with the options above, plus `validationError` or
+   * `forbidUnknownValues`, which DtoRules models too.
+   */
   protected override validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> | ValidationError[] {
-    const rules = DtoRules.of(object.constructor as Type<object>, options ?? {});
-    if (rules?.accepts(object)) return [];
+    if (this.shortcut && DtoRules.of(object.constructor as Type<object>)?.accepts(object)) return [];
     return super.validate(object, options);
   }
 

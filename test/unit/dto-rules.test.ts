@@ -170,10 +170,12 @@ describe('DtoRules: the validation pipe answers as class-validator alone does', 
     });
   }
 
-  it('leaves to class-validator what it does not model: nested rules and `each` (PublishVersionDto)', () => {
-    assert.equal(DtoRules.of(PublishVersionDto, { whitelist: true }), undefined);
-    assert.ok(DtoRules.of(CreateWarrantyDto, { whitelist: true }));
-    // An option it does not model (groups) sends every class to class-validator.
-    assert.equal(DtoRules.of(CreateWarrantyDto, { groups: ['x'] }), undefined);
+  it('leaves to class-validator what it does not model: nested rules and `each` (PublishVersionDto), groups, skipping', () => {
+    assert.equal(DtoRules.of(PublishVersionDto), undefined);
+    assert.ok(DtoRules.of(CreateWarrantyDto));
+    // An option it does not model (groups, skipping) sends every class to class-validator.
+    assert.ok(DtoRules.models({ whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, forbidUnknownValues: true }));
+    assert.equal(DtoRules.models({ whitelist: true, groups: ['x'] }), false);
+    assert.equal(DtoRules.models({ skipMissingProperties: true }), false);
   });
 });
