@@ -34,6 +34,9 @@ const ARCHIVED_BATCH = 500;
 const ARCHIVED_FLUSH_MS = 250;
 const msFromNow = (ms: number) => sql<Date>`now() + ${ms}::int * interval '1 millisecond'`;
 
+/** A record about to be inserted: serialized once, for the outbox and then the upload. */
+type OutboxDraft = Omit<ArchiveRecordRef, 'id'> & { body: string };
+
 /**
  * The archive_record table: the outbox. A new record starts leased to the process that wrote it (its
  * listener uploads right after commit); when that lease runs out unarchived, e.g. after a crash, any
@@ -84,6 +87,7 @@ export class ArchiveRecordRepository {
       return {
         objectKey: archiveKey(record.receivedAt, record.storeUuid, eventId),
         document,
+        body: JSON.stringify(document),
         attempts: 1,
         traceOrigin: record.traceOrigin,
       };
@@ -92,17 +96,17 @@ export class ArchiveRecordRepository {
     return drafts.map((draft, i) => ({ id: ids[i], ...draft }));
   }
 
-  private async insertOne(draft: Omit<ArchiveRecordRef, 'id'>): Promise<number> {
+  private async insertOne(draft: OutboxDraft): Promise<number> {
     const [row] = await this.sql.query<{ id: string }>(
       `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
        VALUES (?, ?, ?::jsonb, 1, now() + ?::int * interval '1 millisecond') RETURNING id`,
-      [draft.document.event_id, draft.objectKey, JSON.stringify(draft.document), this.config.archive.leaseMs],
+      [draft.document.event_id, draft.objectKey, draft.body, this.config.archive.leaseMs],
     );
     return Number(row.id);
   }
 
   /** The ids in the drafts' order (RETURNING's order is not promised, so they are matched by event id). */
-  private async insertMany(drafts: readonly Omit<ArchiveRecordRef, 'id'>[]): Promise<number[]> {
+  private async insertMany(drafts: readonly OutboxDraft[]): Promise<number[]> {
     const rows = await this.sql.query<{ id: string; event_id: string }>(
       `INSERT INTO archive_record (event_id, object_key, document, attempts, next_attempt_at)
        SELECT event_id, object_key, document::jsonb, 1, now() + ?::int * interval '1 millisecond'
@@ -112,7 +116,7 @@ export class ArchiveRecordRepository {
         this.config.archive.leaseMs,
         drafts.map((draft) => draft.document.event_id),
         drafts.map((draft) => draft.objectKey),
-        drafts.map((draft) => JSON.stringify(draft.document)),
+        drafts.map((draft) => draft.body),
       ],
     );
     const ids = new Map(rows.map((row) => [row.event_id, Number(row.id)]));

@@ -16,6 +16,8 @@ export interface ArchiveRecordRef {
   id: number;
   objectKey: string;
   document: ArchiveDocument;
+  /** The document as written into the outbox, uploaded as it is; a record read back from the table has none. */
+  body?: string;
   /** Upload attempts so far, this one included. */
   attempts: number;
   /** With tracing on, the request that wrote it (in this process): its upload's trace links to it. */

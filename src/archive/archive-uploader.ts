@@ -84,7 +84,7 @@ export class ArchiveUploader {
 
   private async tryUpload(record: ArchiveRecordRef): Promise<void> {
     try {
-      await this.target.put(record.objectKey, JSON.stringify(record.document));
+      await this.target.put(record.objectKey, record.body ?? JSON.stringify(record.document));
     } catch (error) {
       this.metrics.failures.inc();
       const retryInMs = backoffDelay(record.attempts, this.config.archive.backoffBaseMs, this.config.archive.backoffMaxMs);
