@@ -43,6 +43,22 @@ const REQUEST_ID_HEADER = {
   schema: { type: 'string', example: '7d0c1f5e-2b7a-4f47-9d3c-0b8a5f2e6a11' },
 };
 
+const TRACEPARENT_HEADER = {
+  description:
+    'Sent when tracing is on (README, Tracing): the W3C trace context of the request’s span, to find its trace. ' + 'Absent otherwise.',
+  schema: {
+    type: 'string',
+    pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+    example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  },
+};
+
+/** The headers every answer can carry, whatever its status. */
+const ANSWER_HEADER_REFS = {
+  'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+  traceparent: { $ref: '#/components/headers/traceparent' },
+};
+
 /** What every `/api` answer to a key with a budget carries (docs/contract/access.md#rate-limits). */
 const RATE_LIMIT_HEADERS = {
   'RateLimit-Limit': {
@@ -70,7 +86,7 @@ const BEFORE_THE_BUDGET = new Set(['401']);
 /** The 403 of an admin-only /metrics (METRICS_ACCESS=admin) asked with a store key. */
 const ADMIN_ONLY_RESPONSE = {
   description: 'The key is a store key; this endpoint needs an admin key.',
-  headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+  headers: ANSWER_HEADER_REFS,
   content: {
     'application/json': {
       schema: { $ref: '#/components/schemas/ErrorResponseView' },
@@ -84,10 +100,10 @@ const ADMIN_ONLY_RESPONSE = {
   },
 };
 
-/** A response with the `X-Request-Id` header every answer carries, listed first. */
-const withRequestId = (response: ResponseObject): ResponseObject => ({
+/** A response with the headers every answer can carry (`X-Request-Id`, `traceparent`), listed first. */
+const withAnswerHeaders = (response: ResponseObject): ResponseObject => ({
   ...response,
-  headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' }, ...response.headers },
+  headers: { ...ANSWER_HEADER_REFS, ...response.headers },
 });
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -148,14 +164,14 @@ function documentErrorCodes(document: OpenAPIObject, errorCodes: readonly string
 
 /**
  * What decorators cannot say once for all operations: the `X-Request-Id` header on every request
- * and response, the 500 any operation can give, the 401 and 503 every keyed operation can give (the
+ * and response (and `traceparent` on every response, when tracing is on), the 500 any operation can give, the 401 and 503 every keyed operation can give (the
  * access gate reads the key from the database), the 429 and RateLimit-* headers of every `/api`
  * operation (the key's budget), the metrics endpoint (its controller is excluded
  * from Swagger scanning), and no 503 on liveness (terminus documents one; /health/live never sends it).
  */
 export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['access'], 'metrics'>): OpenAPIObject {
   const components = (document.components ??= {});
-  components.headers = { ...components.headers, 'X-Request-Id': REQUEST_ID_HEADER, ...RATE_LIMIT_HEADERS };
+  components.headers = { ...components.headers, 'X-Request-Id': REQUEST_ID_HEADER, traceparent: TRACEPARENT_HEADER, ...RATE_LIMIT_HEADERS };
   components.parameters = {
     ...components.parameters,
     RequestId: {
@@ -170,7 +186,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
     ...components.responses,
     InternalError: {
       description: 'Unexpected failure; logged with the request id, never detailed to the client.',
-      headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+      headers: ANSWER_HEADER_REFS,
       content: {
         'application/json': {
           schema: { $ref: '#/components/schemas/ErrorResponseView' },
@@ -181,7 +197,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
     Unauthorized: {
       description: 'No API key, or one that is unknown or revoked (`WWW-Authenticate: Bearer`).',
       headers: {
-        'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+        ...ANSWER_HEADER_REFS,
         'WWW-Authenticate': { description: 'The authentication scheme to use: `Bearer`.', schema: { type: 'string', example: 'Bearer' } },
       },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseView' }, examples: UNAUTHORIZED_EXAMPLES } },
@@ -192,7 +208,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
         'Decided before the body is read; nothing was written. Send again after `Retry-After` seconds. ' +
         'The answer is sent after a pause (RATE_LIMIT_HOLD_MS, 1 s by default), so that a client sending again at once is slowed down.',
       headers: {
-        'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+        ...ANSWER_HEADER_REFS,
         'Retry-After': {
           description: 'Whole seconds to wait before sending again (at least 1).',
           schema: { type: 'integer', minimum: 1, example: 1 },
@@ -208,7 +224,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
     },
     // An admin-only /metrics (METRICS_ACCESS=admin) reads keys too; /api operations have their own 503 (with RateLimit-*).
     ...(access.metrics === 'admin'
-      ? { AdminOnly: ADMIN_ONLY_RESPONSE, ServiceUnavailable: withRequestId(errorResponseObject(UNAVAILABLE)) }
+      ? { AdminOnly: ADMIN_ONLY_RESPONSE, ServiceUnavailable: withAnswerHeaders(errorResponseObject(UNAVAILABLE)) }
       : {}),
   };
 
@@ -247,7 +263,7 @@ export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['
       operation.responses['500'] ??= { $ref: '#/components/responses/InternalError' };
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!response || '$ref' in response) continue;
-        operation.responses[status] = withRequestId(
+        operation.responses[status] = withAnswerHeaders(
           budgeted && !BEFORE_THE_BUDGET.has(status)
             ? { ...response, headers: { ...response.headers, ...RATE_LIMIT_HEADER_REFS } }
             : response,

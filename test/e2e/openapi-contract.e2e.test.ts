@@ -207,7 +207,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
   });
 
   describe('5. what a client generator needs', () => {
-    it('every operation has the intended operationId, tags that are described, a 500 and X-Request-Id', () => {
+    it('every operation has the intended operationId, tags that are described, a 500, X-Request-Id and traceparent', () => {
       const found = Object.fromEntries(operations(doc).map(([name, operation]) => [name, operation.operationId]));
       assert.deepEqual(found, OPERATION_IDS);
       const described = new Map(doc.tags.map((tag: any) => [tag.name, tag.description]));
@@ -221,6 +221,7 @@ describe('the published OpenAPI document (/docs-json) and what clients see', () 
         for (const [status, response] of Object.entries<any>(operation.responses)) {
           const headers = response.$ref ? doc.components.responses[response.$ref.split('/').pop()].headers : response.headers;
           assert.ok(headers?.['X-Request-Id'], `${name} ${status} documents X-Request-Id`);
+          assert.ok(headers?.traceparent, `${name} ${status} documents traceparent (sent when tracing is on)`);
         }
       }
       assert.deepEqual(doc.servers, [{ url: '/', description: 'The instance serving this document' }]);
