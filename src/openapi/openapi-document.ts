@@ -45,7 +45,7 @@ const REQUEST_ID_HEADER = {
 
 const TRACEPARENT_HEADER = {
   description:
-    'Sent when tracing is on (README, Tracing): the W3C trace context of the request’s span, to find its trace. ' + 'Absent otherwise.',
+    'Sent when tracing is on (README, Tracing): the W3C trace context of the request’s span, to find its trace. Absent otherwise.',
   schema: {
     type: 'string',
     pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
@@ -164,10 +164,11 @@ function documentErrorCodes(document: OpenAPIObject, errorCodes: readonly string
 
 /**
  * What decorators cannot say once for all operations: the `X-Request-Id` header on every request
- * and response (and `traceparent` on every response, when tracing is on), the 500 any operation can give, the 401 and 503 every keyed operation can give (the
- * access gate reads the key from the database), the 429 and RateLimit-* headers of every `/api`
- * operation (the key's budget), the metrics endpoint (its controller is excluded
- * from Swagger scanning), and no 503 on liveness (terminus documents one; /health/live never sends it).
+ * and response (and `traceparent` on every response, when tracing is on), the 500 any operation can
+ * give, the 401 and 503 every keyed operation can give (the access gate reads the key from the
+ * database), the 429 and RateLimit-* headers of every `/api` operation (the key's budget), the metrics
+ * endpoint (its controller is excluded from Swagger scanning), and no 503 on liveness (terminus
+ * documents one; /health/live never sends it).
  */
 export function finishDocument(document: OpenAPIObject, access: Pick<AppConfig['access'], 'metrics'>): OpenAPIObject {
   const components = (document.components ??= {});
