@@ -14,15 +14,16 @@ export default tseslint.config(
     },
   },
   {
-    // A key digest compared with ===/!== leaks through timing how much of it matched: sameDigest (timingSafeEqual) does it.
+    // A key digest (or a proven key's bytes) compared with ===/!== leaks through timing how much of it matched: sameDigest (timingSafeEqual) does it.
     files: ['src/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
           selector:
-            'BinaryExpression[operator=/^[!=]==?$/] > :matches(Identifier[name=/[Hh]ash|[Dd]igest/], MemberExpression[property.name=/[Hh]ash|[Dd]igest/], CallExpression[callee.name=/[Hh]ash|[Dd]igest/], CallExpression[callee.property.name=/[Hh]ash|[Dd]igest/], :matches(ChainExpression, TSNonNullExpression)[expression.property.name=/[Hh]ash|[Dd]igest/])',
-          message: 'Compare key digests with sameDigest (constant time, crypto.timingSafeEqual), never with ===/!==.',
+            'BinaryExpression[operator=/^[!=]==?$/] > :matches(Identifier[name=/[Hh]ash|[Dd]igest|[Pp]roven/], MemberExpression[property.name=/[Hh]ash|[Dd]igest|[Pp]roven/], CallExpression[callee.name=/[Hh]ash|[Dd]igest|[Pp]roven/], CallExpression[callee.property.name=/[Hh]ash|[Dd]igest|[Pp]roven/], :matches(ChainExpression, TSNonNullExpression)[expression.property.name=/[Hh]ash|[Dd]igest|[Pp]roven/])',
+          message:
+            'Compare key digests with sameDigest and proven keys with sameKeyBytes (constant time, crypto.timingSafeEqual), never with ===/!==.',
         },
       ],
     },

@@ -50,6 +50,15 @@ export function sameDigest(a: Buffer, b: Buffer): boolean {
   return a.length === 32 && b.length === 32 && timingSafeEqual(a, b);
 }
 
+/**
+ * Constant-time comparison of a key as sent with the bytes of a key already proved against its stored
+ * digest. Lengths are compared first: a key's length is fixed by its kind, so it gives nothing away.
+ */
+export function sameKeyBytes(key: string, proven: Buffer): boolean {
+  const bytes = Buffer.from(key);
+  return bytes.length === proven.length && proven.length > 0 && timingSafeEqual(bytes, proven);
+}
+
 /** A prefix as typed on the command line: `wsk_store_1a2b3c4d5e6f` (or a whole key, whose prefix is taken). */
 export function prefixFrom(text: string): string | undefined {
   const trimmed = text.trim();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { appConfig, type AppConfig } from '../config/app-config.js';
-import { keyDigest, parseKey, sameDigest, type Caller } from './api-key.js';
+import { keyDigest, parseKey, sameDigest, sameKeyBytes, type Caller } from './api-key.js';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
 import { budgetOf, type Budget } from './budget.js';
 import { errorText } from '../common/error-text.js';
@@ -23,6 +23,11 @@ interface KnownKey {
   record: ApiKeyRecord;
   digest: Buffer;
   verdict: Verdict;
+  /**
+   * The key's own bytes, once a request has proved them (their SHA-256 is `digest`). Later requests
+   * with this key are compared to them, without hashing; they go with this entry when its TTL ends.
+   */
+  proven?: Buffer;
 }
 
 interface Cached {
@@ -32,6 +37,19 @@ interface Cached {
 
 /** Compared against when the prefix is unknown, so the answer takes the same time either way. */
 const NO_DIGEST = Buffer.alloc(32);
+
+/**
+ * Whether `key` is the key `known` was read for. Once a request has proved a key, its bytes are kept
+ * and later requests compare to them in constant time, which costs a fraction of a SHA-256
+ * (docs/performance.md). Anything else is hashed and compared with the stored digest, an unknown prefix
+ * too, so every refusal takes the same time.
+ */
+function provesKey(key: string, known: KnownKey | undefined): boolean {
+  if (known?.proven && sameKeyBytes(key, known.proven)) return true;
+  const matches = sameDigest(keyDigest(key), known?.digest ?? NO_DIGEST);
+  if (matches && known) known.proven = Buffer.from(key);
+  return matches;
+}
 
 function knownKey(record: ApiKeyRecord, storeKeyBudget: Budget): KnownKey {
   const caller: Caller =
@@ -49,7 +67,7 @@ function knownKey(record: ApiKeyRecord, storeKeyBudget: Budget): KnownKey {
 /**
  * Verifies `Authorization: Bearer <key>`. The api_key row is read once per key per cache TTL
  * (API_KEY_CACHE_TTL_MS, default 30 s) and kept in a bounded in-process cache, so the hot path costs
- * one SHA-256 and a constant-time comparison, no database round trip; a revocation therefore takes
+ * a constant-time comparison (a SHA-256 the first time, provesKey), no database round trip; a revocation therefore takes
  * effect within the TTL. Concurrent first uses of a key share one read. Refusals are counted by
  * reason (`api_key_rejections_total`), so guessing shows on /metrics.
  */
@@ -93,8 +111,7 @@ export class KeyVerifier {
     const parsed = parseKey(key);
     if (!parsed) return { ok: false, reason: 'malformed' };
     const known = await this.lookUp(parsed.prefix);
-    // Hash and compare even for an unknown prefix, so the answer takes the same time either way.
-    const matches = sameDigest(keyDigest(key), known?.digest ?? NO_DIGEST);
+    const matches = provesKey(key, known);
     if (!known || !matches || known.record.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
     if (known.record.revokedAt !== null) return { ok: false, reason: 'revoked' };
     this.touch(known.record.prefix);

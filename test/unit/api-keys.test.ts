@@ -159,6 +159,30 @@ describe('KeyVerifier', () => {
     assert.deepEqual(await budget(ownAdmin), { rate: 1000, burst: 50 });
   });
 
+  it('a key proved once is compared to its bytes (constant time, no hash); anything else is still hashed and refused', async (t) => {
+    const keys = new FakeKeys();
+    const key = keys.add('store', 'store-a');
+    const { verifier } = await verifierOver(keys, 60_000);
+    const hashes = t.mock.method(crypto, 'hash');
+    const compares = t.mock.method(crypto, 'timingSafeEqual');
+    syncBuiltinESMExports();
+    try {
+      assert.equal((await verifier.verify(key)).ok, true);
+      assert.equal(hashes.mock.callCount(), 1, 'the first use proves the key by its SHA-256');
+      for (let i = 0; i < 10; i++) assert.equal((await verifier.verify(key)).ok, true);
+      assert.equal(hashes.mock.callCount(), 1, 'later uses hash nothing');
+      assert.equal(compares.mock.callCount(), 11, 'every use is a constant-time comparison');
+      const wrongSecret = `${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`;
+      assert.deepEqual(await verifier.verify(wrongSecret), { ok: false, reason: 'unknown' });
+      assert.equal(hashes.mock.callCount(), 2, 'a wrong secret on a proved prefix is hashed, like any refusal');
+      assert.equal((await verifier.verify(key)).ok, true, 'and does not unsettle the proved key');
+    } finally {
+      hashes.mock.restore();
+      compares.mock.restore();
+      syncBuiltinESMExports();
+    }
+  });
+
   it('concurrent first uses of one key share one read', async () => {
     const keys = new FakeKeys();
     const key = keys.add('admin');
