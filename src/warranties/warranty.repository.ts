@@ -113,6 +113,29 @@ function toWarranty(row: WarrantyRow): Warranty {
   };
 }
 
+/** The page's optional filters, in the order of their placeholders: each walks one index (see the entity). */
+const PAGE_FILTERS = [
+  ['afterId', 'w.id > ?'],
+  ['storeUuid', 'w.store_id = (SELECT id FROM store WHERE uuid = ?)'],
+  ['itemType', 'w.item_type = ?'],
+  ['sku', 'w.item_id IN (SELECT id FROM item WHERE sku = ?)'],
+] as const satisfies readonly (readonly [keyof WarrantyFilter, string])[];
+
+/**
+ * The page statement for one combination of filters (a bit per PAGE_FILTERS entry), built once: the
+ * same string every time, so Sql finds its prepared statement without hashing a new one per request.
+ */
+const pageStatements: string[] = [];
+function pageStatement(shape: number): string {
+  let statement = pageStatements[shape];
+  if (statement === undefined) {
+    const conditions = PAGE_FILTERS.filter((_, bit) => shape & (1 << bit)).map(([, condition]) => condition);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    statement = pageStatements[shape] = `${SELECT_WARRANTY} ${where} ORDER BY w.id LIMIT ?`;
+  }
+  return statement;
+}
+
 /** The warranty table. */
 @Injectable()
 export class WarrantyRepository {
@@ -188,26 +211,16 @@ export class WarrantyRepository {
    * cost of a page does not depend on its depth. Hand-written and prepared: it is GET's hot path.
    */
   async page(filter: WarrantyFilter): Promise<Warranty[]> {
-    const conditions: string[] = [];
+    let shape = 0;
     const params: unknown[] = [];
-    if (filter.afterId !== undefined) {
-      conditions.push('w.id > ?');
-      params.push(filter.afterId);
-    }
-    if (filter.storeUuid !== undefined) {
-      conditions.push('w.store_id = (SELECT id FROM store WHERE uuid = ?)');
-      params.push(filter.storeUuid);
-    }
-    if (filter.itemType !== undefined) {
-      conditions.push('w.item_type = ?');
-      params.push(filter.itemType);
-    }
-    if (filter.sku !== undefined) {
-      conditions.push('w.item_id IN (SELECT id FROM item WHERE sku = ?)');
-      params.push(filter.sku);
-    }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = await this.sql.query<WarrantyRow>(`${SELECT_WARRANTY} ${where} ORDER BY w.id LIMIT ?`, [...params, filter.limit]);
+    PAGE_FILTERS.forEach(([field], bit) => {
+      const value = filter[field];
+      if (value === undefined) return;
+      shape |= 1 << bit;
+      params.push(value);
+    });
+    params.push(filter.limit);
+    const rows = await this.sql.query<WarrantyRow>(pageStatement(shape), params);
     return rows.map(toWarranty);
   }
 
