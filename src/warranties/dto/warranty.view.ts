@@ -76,15 +76,24 @@ export function toWarrantyView(warranty: Warranty): WarrantyView {
   };
 }
 
+type SubmissionResponse = { status: HttpStatus.CREATED | HttpStatus.OK; body: WarrantiesView };
+/** Each result's answer, made once: the archive keeps it (inside the submission's transaction), the controller sends the same one. */
+const submissionResponses = new WeakMap<SubmissionResult, SubmissionResponse>();
+
 /**
  * What the store is answered for a submission: 201 when any plan was created, else 200. The
  * controller sends it; the service publishes it with the submission, so the archive keeps exactly it.
  */
-export function submissionResponse(result: SubmissionResult): { status: HttpStatus.CREATED | HttpStatus.OK; body: WarrantiesView } {
-  return {
-    status: result.created ? HttpStatus.CREATED : HttpStatus.OK,
-    body: { change: result.change, warranties: result.warranties.map(toWarrantyView) },
-  };
+export function submissionResponse(result: SubmissionResult): SubmissionResponse {
+  let response = submissionResponses.get(result);
+  if (!response) {
+    response = {
+      status: result.created ? HttpStatus.CREATED : HttpStatus.OK,
+      body: { change: result.change, warranties: result.warranties.map(toWarrantyView) },
+    };
+    submissionResponses.set(result, response);
+  }
+  return response;
 }
 
 const BATCH_SAVED_STATUSES = [HttpStatus.CREATED, HttpStatus.OK] as const;
