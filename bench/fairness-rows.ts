@@ -20,6 +20,12 @@ export const FLOOD_CONNECTIONS = 32;
 export const OTHER_RATE = 10;
 /** Issue 19's goals for the other store. */
 const OTHER_P99_GOAL_MS = 50;
+/**
+ * Fewer of the other store's requests than this, and its p99 is one of its slowest four or fewer:
+ * one slow scheduling of the process decides it (measured: a 10 s row's p99 swung 40–137 ms between
+ * runs of the same build, 60 s rows gave 11–13 ms). The verdict then says so instead of judging.
+ */
+const MIN_REQUESTS_FOR_P99 = 500;
 /** The contract's bound (docs/contract/limits.md): over 10 s, accepted ≤ 1.2 × (rate × 10 + burst). */
 const BOUND = 1.2;
 
@@ -165,11 +171,18 @@ export function formatFairnessGoals(rows: FairnessRow[], showVariant: boolean): 
     .map((row) => {
       const flood = floodFigures(row);
       const p99 = row.other!.latency.p99;
+      const sampled = responses(row.other!);
+      const p99Verdict =
+        sampled < MIN_REQUESTS_FOR_P99
+          ? `${p99 < OTHER_P99_GOAL_MS ? 'met' : 'not met'} — only ${sampled} requests, too few for a p99: the full row (60 s) judges it`
+          : p99 < OTHER_P99_GOAL_MS
+            ? 'met'
+            : 'NOT met';
       const refused = count429(row.other!);
       // Over the row, the contract's bound scaled to its length (per 10 s: 1.2 × (rate × 10 + burst)).
       const held = row.flood!.ok <= BOUND * (row.budget.rate * row.seconds + row.budget.burst);
       return (
-        `${showVariant ? `[${row.variant}] ` : ''}other store p99 ${p99.toFixed(1)} ms (goal < ${OTHER_P99_GOAL_MS}: ${p99 < OTHER_P99_GOAL_MS ? 'met' : 'NOT met'}), ` +
+        `${showVariant ? `[${row.variant}] ` : ''}other store p99 ${p99.toFixed(1)} ms (goal < ${OTHER_P99_GOAL_MS}: ${p99Verdict}), ` +
         `${refused} × 429 (goal 0: ${refused === 0 ? 'met' : 'NOT met'}); flooding store held to its budget: ` +
         `${row.flood!.ok} accepted in ${row.flood!.seconds.toFixed(1)} s = ${(flood.ofBudget * 100).toFixed(0)} % of burst + rate × s ` +
         `(${held ? 'held' : 'NOT held'})`

@@ -79,7 +79,7 @@ export const USAGE = `npm run bench -- [options]
   --floor-rates=<g,p>   open-loop GET and POST rates of the floor rows, per second (default 100,50)
   --floor-requests=<g,p> requests per floor row, GET and POST (full: 600,300; quick: 200,100)
   --floor-rounds=<n>    service/floor row pairs per request kind (full: 3; quick: 2)
-  --fair-duration=<s>   seconds of the fairness row (full: 20; quick: 10)
+  --fair-duration=<s>   seconds of the fairness row (full: 60; quick: 10)
   --floor-warmup=<n>    requests of each kind to each process before the floor rows, not counted (full: 5000;
                         quick: 2000; each at most 30 s)
   --archive-records=<n> archive backlog drained into S3 (s3rver) and timed (full: 10,000; quick: 1,000)
@@ -197,7 +197,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     floorRates: pair('floor-rates', values['floor-rates'], '100,50'),
     floorRequests: pair('floor-requests', values['floor-requests'], quick ? '200,100' : '600,300'),
     floorRounds: positiveInt('floor-rounds', values['floor-rounds'], quick ? 2 : 3),
-    fairSeconds: positiveInt('fair-duration', values['fair-duration'], quick ? 10 : 20),
+    fairSeconds: positiveInt('fair-duration', values['fair-duration'], quick ? 10 : 60),
     floorWarmup: positiveInt('floor-warmup', values['floor-warmup'], quick ? 2000 : 5000),
     archiveRecords: positiveInt('archive-records', values['archive-records'], quick ? 1_000 : 10_000),
     only,
