@@ -14,7 +14,8 @@ export default tseslint.config(
     },
   },
   {
-    // A key digest (or a proven key's bytes) compared with ===/!== leaks through timing how much of it matched: sameDigest (timingSafeEqual) does it.
+    // A key digest, or a proven key's bytes, compared with ===/!== leaks through timing how much of it
+    // matched: sameDigest and sameKeyBytes (timingSafeEqual) compare them.
     files: ['src/**/*.ts'],
     rules: {
       'no-restricted-syntax': [

@@ -21,7 +21,7 @@ export const OTHER_RATE = 10;
 /** Issue 19's goals for the other store. */
 const OTHER_P99_GOAL_MS = 50;
 /**
- * Fewer of the other store's requests than this, and its p99 is one of its slowest four or fewer:
+ * Fewer of the other store's requests than this, and its p99 is one of its slowest five or fewer:
  * one slow scheduling of the process decides it (measured: a 10 s row's p99 swung 40–137 ms between
  * runs of the same build, 60 s rows gave 11–13 ms). The verdict then says so instead of judging.
  */

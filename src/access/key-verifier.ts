@@ -67,8 +67,8 @@ function knownKey(record: ApiKeyRecord, storeKeyBudget: Budget): KnownKey {
 /**
  * Verifies `Authorization: Bearer <key>`. The api_key row is read once per key per cache TTL
  * (API_KEY_CACHE_TTL_MS, default 30 s) and kept in a bounded in-process cache, so the hot path costs
- * a constant-time comparison (a SHA-256 the first time, provesKey), no database round trip; a revocation therefore takes
- * effect within the TTL. Concurrent first uses of a key share one read. Refusals are counted by
+ * a constant-time comparison (a SHA-256 the first time: provesKey) and no database round trip; a
+ * revocation therefore takes effect within the TTL. Concurrent first uses of a key share one read. Refusals are counted by
  * reason (`api_key_rejections_total`), so guessing shows on /metrics.
  */
 @Injectable()

@@ -77,7 +77,7 @@ export function toWarrantyView(warranty: Warranty): WarrantyView {
 }
 
 type SubmissionResponse = { status: HttpStatus.CREATED | HttpStatus.OK; body: WarrantiesView };
-/** Each result's answer, made once: the archive keeps it (inside the submission's transaction), the controller sends the same one. */
+/** Each result's answer, made once: the archive keeps it (inside the submission's transaction), the controller sends it. */
 const submissionResponses = new WeakMap<SubmissionResult, SubmissionResponse>();
 
 /**
